@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"liandong/internal/redisproc"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newEnv(environ ...string) (*env, *syncBuffer, *syncBuffer) {
+	var out, errb syncBuffer
+	return &env{stdout: &out, stderr: &errb, environ: environ, drain: make(chan struct{})}, &out, &errb
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	p, err := redisproc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+}
+
+func TestCLIUsage(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   []string
+		stderr   []string
+		noStdout bool
+	}{
+		{name: "help lists subcommands", args: []string{"--help"}, code: 0,
+			stdout: []string{"serve", "demo", "kb", "doctor", "version"}},
+		{name: "no command", args: nil, code: 2, stderr: []string{"Usage"}},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2,
+			stderr: []string{`unknown command "frobnicate"`}, noStdout: true},
+		{name: "unknown flag", args: []string{"serve", "--frob"}, code: 2,
+			stderr: []string{"-frob", "see --help"}, noStdout: true},
+		{name: "unknown flag on doctor", args: []string{"doctor", "-x"}, code: 2, stderr: []string{"-x"}},
+		{name: "serve help", args: []string{"serve", "--help"}, code: 0, stdout: []string{"-config", "-set", "SIGTERM"}},
+		{name: "demo help", args: []string{"demo", "--help"}, code: 0, stdout: []string{"-config", "embedded"}},
+		{name: "doctor help", args: []string{"doctor", "--help"}, code: 0, stdout: []string{"-config", "-timeout"}},
+		{name: "help subcommand", args: []string{"help", "doctor"}, code: 0, stdout: []string{"-timeout"}},
+		{name: "kb help", args: []string{"kb", "--help"}, code: 0, stdout: []string{"Subcommands"}},
+		{name: "kb unknown", args: []string{"kb", "frob"}, code: 2, stderr: []string{`"frob"`}},
+		{name: "version", args: []string{"version"}, code: 0, stdout: []string{"liandong "}},
+		{name: "bad config key via flag", args: []string{"doctor", "--set", "http.lisen=x"}, code: 2,
+			stderr: []string{"http.lisen", "unknown key"}},
+		{name: "stray argument", args: []string{"version", "extra"}, code: 2, stderr: []string{`"extra"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, out, errb := newEnv()
+			code := run(context.Background(), e, tt.args)
+			if code != tt.code {
+				t.Errorf("exit = %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errb)
+			}
+			for _, w := range tt.stdout {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errb)
+				}
+			}
+			if tt.noStdout && out.String() != "" {
+				t.Errorf("stdout should be empty on a mistake, got:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestDoctorAgainstNothing(t *testing.T) {
+	ari, red := closedPort(t), closedPort(t)
+	e, out, errb := newEnv()
+	code := run(context.Background(), e, []string{"doctor", "--timeout", "1s",
+		"--ari-url", "http://" + ari, "--redis-url", "redis://" + red + "/0"})
+	if code == 0 {
+		t.Fatalf("doctor passed against nothing:\n%s", out)
+	}
+	for _, w := range []string{"FAIL  Asterisk ARI http://" + ari, "FAIL  Redis redis://" + red, "fix:", "connection refused"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("doctor output lacks %q:\n%s\n%s", w, out, errb)
+		}
+	}
+}
+
+func TestDoctorFindsWorkingServices(t *testing.T) {
+	p, err := redisproc.Start(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	// A stand-in for Asterisk's HTTP server that checks credentials as
+	// ari.conf would.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, pw, ok := r.BasicAuth(); !ok || u != "liandong" || pw != "secret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"message":"Authentication required"}`)
+			return
+		}
+		io.WriteString(w, `{"system":{"version":"22.10.1"}}`)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	args := []string{"doctor", "--ari-url", "http://" + ln.Addr().String(), "--redis-url", p.URL()}
+	e, out, _ := newEnv("LIANDONG_ARI_PASSWORD=wrong")
+	run(context.Background(), e, args)
+	if !strings.Contains(out.String(), "401") || !strings.Contains(out.String(), "ari.conf") {
+		t.Errorf("wrong password not explained:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "ok    Redis") {
+		t.Errorf("redis not found ok:\n%s", out)
+	}
+	e, out, _ = newEnv("LIANDONG_ARI_PASSWORD=secret")
+	run(context.Background(), e, args)
+	if !strings.Contains(out.String(), "ok    Asterisk ARI") {
+		t.Errorf("ARI not found ok:\n%s", out)
+	}
+	if strings.Contains(out.String(), "secret") {
+		t.Errorf("doctor printed the password:\n%s", out)
+	}
+}
+
+func TestDemoServesHealth(t *testing.T) {
+	for _, embedded := range []bool{false, true} {
+		name := "redis-server"
+		if embedded {
+			name = "embedded"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			e, out, errb := newEnv()
+			args := []string{"demo", "--listen", "127.0.0.1:0"}
+			if embedded {
+				args = append(args, "--embedded-redis")
+			}
+			done := make(chan int, 1)
+			go func() { done <- run(ctx, e, args) }()
+			re := regexp.MustCompile(`health: (http://\S+/healthz)`)
+			var url string
+			deadline := time.Now().Add(15 * time.Second)
+			for url == "" && time.Now().Before(deadline) {
+				if m := re.FindStringSubmatch(out.String()); m != nil {
+					url = m[1]
+				}
+				select {
+				case code := <-done:
+					t.Fatalf("demo exited early with %d:\n%s\n%s", code, out, errb)
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			if url == "" {
+				t.Fatalf("demo printed no URL:\n%s\n%s", out, errb)
+			}
+			if embedded != strings.Contains(out.String(), "embedded") {
+				t.Errorf("demo does not say which Redis it runs:\n%s", out)
+			}
+			resp, err := http.Get(strings.Replace(url, "healthz", "readyz", 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("readyz = %d, want 200 (redis reachable)", resp.StatusCode)
+			}
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("demo exit = %d:\n%s", code, errb)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("demo did not stop after cancel")
+			}
+		})
+	}
+}
