@@ -62,12 +62,12 @@ type Result struct {
 const maxErrors = 3
 
 type session struct {
-	e     *Engine
-	f     *Flow
-	c     Call
-	vars  map[string]string
-	node  *Node
-	log   *slog.Logger
+	e    *Engine
+	f    *Flow
+	c    Call
+	vars map[string]string
+	node *Node
+	log  *slog.Logger
 }
 
 type nodeEnd struct {

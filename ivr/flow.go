@@ -90,10 +90,10 @@ func (p *PromptRefs) UnmarshalYAML(v *yaml.Node) error {
 
 // Node is one step of a flow. Which fields apply depends on Kind.
 type Node struct {
-	Name string    `yaml:"-"`
-	Line int       `yaml:"-"`
-	Kind Kind      `yaml:"kind"`
-	Next string    `yaml:"next"`
+	Name string `yaml:"-"`
+	Line int    `yaml:"-"`
+	Kind Kind   `yaml:"kind"`
+	Next string `yaml:"next"`
 	// Prompt is what the node plays first.
 	Prompt   PromptRefs `yaml:"prompt"`
 	Reprompt PromptRefs `yaml:"reprompt"` // menu: played on retries instead of Prompt
