@@ -115,6 +115,9 @@ func validateFlow(s *FlowSet, f *Flow) []string {
 				nodeErr(n, "missing %s", field)
 			}
 		}
+		if _, ok := allowedKeys[n.Kind]; !ok {
+			nodeErr(n, "missing or unknown kind %q", n.Kind)
+		}
 		// Defaults.
 		if n.Timeout == 0 {
 			n.Timeout = DefaultTimeout
