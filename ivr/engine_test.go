@@ -453,9 +453,9 @@ func TestEngineTimeOfDay(t *testing.T) {
 		{time.Date(2026, 11, 25, 8, 29, 0, 0, shanghai), "night"},
 		{time.Date(2026, 11, 25, 12, 30, 0, 0, shanghai), "night"},
 		{time.Date(2026, 11, 25, 17, 30, 0, 0, shanghai), "night"},
-		{time.Date(2026, 11, 28, 10, 0, 0, 0, shanghai), "night"},          // Saturday
-		{time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC), "day"},             // 10:00 in Shanghai
-		{time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC), "night"},          // Saturday 07:00 in Shanghai
+		{time.Date(2026, 11, 28, 10, 0, 0, 0, shanghai), "night"},           // Saturday
+		{time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC), "day"},              // 10:00 in Shanghai
+		{time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC), "night"},           // Saturday 07:00 in Shanghai
 		{time.Date(2026, 11, 26, 6, 0, 0, 0, time.FixedZone("", 0)), "day"}, // Thursday 14:00 in Shanghai
 	}
 	for _, tc := range tests {

@@ -17,8 +17,10 @@ type act struct {
 	hangup bool
 }
 
-func press(after time.Duration, keys string) act { return act{after: after, keys: keys, gap: 500 * time.Millisecond} }
-func hangupAfter(after time.Duration) act     { return act{after: after, hangup: true} }
+func press(after time.Duration, keys string) act {
+	return act{after: after, keys: keys, gap: 500 * time.Millisecond}
+}
+func hangupAfter(after time.Duration) act { return act{after: after, hangup: true} }
 
 // queueAct is what happens to the caller in a queue.
 type queueAct struct {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	_ "time/tzdata" // timezone names resolve on hosts without zoneinfo
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -199,6 +201,9 @@ func (m *nodeMap) UnmarshalYAML(v *yaml.Node) error {
 	m.nodes = make(map[string]*Node, len(v.Content)/2)
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		name := v.Content[i].Value
+		if _, dup := m.nodes[name]; dup {
+			return fmt.Errorf("line %d: node %q already defined", v.Content[i].Line, name)
+		}
 		n := &Node{}
 		if err := v.Content[i+1].Decode(n); err != nil {
 			return fmt.Errorf("node %q: %w", name, err)
