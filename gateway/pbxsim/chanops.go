@@ -1,0 +1,272 @@
+package pbxsim
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// withChan runs fn under the lock with the channel, answering 404 when it is unknown
+// and 409 when stasis is required and the channel is not in Stasis.
+func (s *Server) withChan(w http.ResponseWriter, id string, needStasis bool, fn func(ch *channel)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[id]
+	if ch == nil {
+		writeErr(w, http.StatusNotFound, "Channel not found")
+		return
+	}
+	if needStasis && ch.stasis == nil {
+		writeErr(w, http.StatusConflict, "Channel not in Stasis application")
+		return
+	}
+	fn(ch)
+}
+
+func (s *Server) hChanList(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
+	s.mu.Lock()
+	out := make([]*ChannelModel, 0, len(s.channels))
+	for _, ch := range s.sortedChannels() {
+		out = append(out, ch.model())
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) hChanGet(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], false, func(ch *channel) { writeJSON(w, http.StatusOK, ch.model()) })
+}
+
+var hangupReasons = map[string]int{
+	"normal": 16, "busy": 17, "congestion": 34, "no_answer": 19, "timeout": 18, "rejected": 21,
+	"unallocated": 1, "normal_unspecified": 31, "number_incomplete": 28, "codec_mismatch": 58,
+	"interworking": 127, "failure": 38, "answered_elsewhere": 26,
+}
+
+func (s *Server) hChanHangup(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], false, func(ch *channel) {
+		cause := 16
+		if rc := p.get("reason_code"); rc != "" {
+			c, err := strconv.Atoi(rc)
+			if err != nil {
+				writeErr(w, http.StatusBadRequest, "Invalid reason for hangup reason code provided")
+				return
+			}
+			cause = c
+		} else if r := p.get("reason"); r != "" {
+			c, ok := hangupReasons[r]
+			if !ok {
+				writeErr(w, http.StatusBadRequest, "Invalid reason for hangup reason provided")
+				return
+			}
+			cause = c
+		}
+		noContent(w)
+		s.hangup(ch, hangupSpec{request: true, cause: 32, soft: true, qos: true, destroy: cause, dialstatus: "NOANSWER"})
+	})
+}
+
+func (s *Server) hAnswer(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		if ch.state != "Up" {
+			ch.answered = true
+			s.setState(ch, "Up")
+		}
+		noContent(w)
+	})
+}
+
+func (s *Server) hRing(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { noContent(w) })
+}
+
+func (s *Server) hRingStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { noContent(w) })
+}
+
+func (s *Server) hChanMOH(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		ch.moh = p.get("mohClass")
+		if ch.moh == "" {
+			ch.moh = "default"
+		}
+		noContent(w)
+	})
+}
+
+func (s *Server) hChanMOHStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { ch.moh = ""; noContent(w) })
+}
+
+func (s *Server) hHold(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { ch.held = true; noContent(w) })
+}
+
+func (s *Server) hUnhold(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { ch.held = false; noContent(w) })
+}
+
+func muteDirection(p *params) (string, bool) {
+	d := p.get("direction")
+	switch d {
+	case "":
+		return "both", true
+	case "both", "in", "out":
+		return d, true
+	}
+	return "", false
+}
+
+func (s *Server) hMute(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		d, ok := muteDirection(p)
+		if !ok {
+			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
+			return
+		}
+		ch.muted = d
+		noContent(w)
+	})
+}
+
+func (s *Server) hUnmute(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		if _, ok := muteDirection(p); !ok {
+			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
+			return
+		}
+		ch.muted = ""
+		noContent(w)
+	})
+}
+
+func (s *Server) hSilence(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { ch.silenced = true; noContent(w) })
+}
+
+func (s *Server) hSilenceStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { ch.silenced = false; noContent(w) })
+}
+
+func (s *Server) hGetVar(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := p.get("variable")
+	if name == "" {
+		writeErr(w, http.StatusBadRequest, "Variable name is required")
+		return
+	}
+	ch := s.channels[ids[0]]
+	if ch == nil {
+		writeErr(w, http.StatusNotFound, "Provided channel was not found")
+		return
+	}
+	v, ok := ch.getVar(name)
+	if !ok {
+		writeErr(w, http.StatusNotFound, "Provided variable was not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, Variable{Value: v})
+}
+
+func (s *Server) hSetVar(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := p.get("variable")
+	if name == "" {
+		writeErr(w, http.StatusBadRequest, "Variable name is required")
+		return
+	}
+	ch := s.channels[ids[0]]
+	if ch == nil {
+		writeErr(w, http.StatusNotFound, "Provided channel was not found")
+		return
+	}
+	noContent(w)
+	s.setVar(ch, name, p.get("value"))
+}
+
+func atoiDefault(v string, def int) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return def
+	}
+	return n
+}
+
+func (s *Server) hSendDTMF(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		digits := p.get("dtmf")
+		if digits == "" {
+			writeErr(w, http.StatusBadRequest, "DTMF is required")
+			return
+		}
+		dur := time.Duration(atoiDefault(p.get("duration"), 100)) * time.Millisecond
+		between := time.Duration(atoiDefault(p.get("between"), 100)) * time.Millisecond
+		before := time.Duration(atoiDefault(p.get("before"), 0)) * time.Millisecond
+		noContent(w)
+		ch.dtmfHeard = append(ch.dtmfHeard, digits)
+		if two := ch.local; two != nil {
+			s.scheduleDTMF(two, digits, dur, before+between, between)
+		}
+	})
+}
+
+// scheduleDTMF emits ChannelDtmfReceived on ch for each digit at the end of its tone.
+func (s *Server) scheduleDTMF(ch *channel, digits string, dur, first, gap time.Duration) {
+	at := first
+	for _, d := range digits {
+		at += dur
+		digit := string(d)
+		ch.after(at, func() {
+			ev := evDtmf{s.base("ChannelDtmfReceived"), digit, int(dur / time.Millisecond), ch.model()}
+			s.chanEvent(ch, &ev)
+		})
+		at += gap
+	}
+}
+
+func (s *Server) hContinue(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		exit := stasisExit{ctx: p.get("context"), exten: p.get("extension"), prio: atoiDefault(p.get("priority"), 0)}
+		if exit.prio == 0 && (exit.ctx != "" || exit.exten != "") {
+			exit.prio = 1
+		}
+		noContent(w)
+		dialplan := ch.dialplan
+		s.leaveStasis(ch, exit)
+		if !dialplan {
+			c, e := ch.dp.Context, ch.dp.Exten
+			if exit.ctx != "" {
+				c = exit.ctx
+			}
+			if exit.exten != "" {
+				e = exit.exten
+			}
+			s.runDialplan(ch, c, e, max(exit.prio, 1))
+		}
+	})
+}
+
+func (s *Server) hRedirect(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		ep := p.get("endpoint")
+		if ep == "" {
+			writeErr(w, http.StatusBadRequest, "Required parameter 'endpoint' not provided")
+			return
+		}
+		tech, _, ok := strings.Cut(ep, "/")
+		if !ok {
+			writeErr(w, http.StatusBadRequest, "Endpoint parameter '"+ep+"' does not contain tech")
+			return
+		}
+		if !strings.EqualFold(tech, ch.tech) {
+			writeErr(w, http.StatusUnprocessableEntity, "Endpoint technology '"+tech+"' does not match channel technology '"+ch.tech+"'")
+			return
+		}
+		noContent(w)
+		// The far end is told to go elsewhere: for us the call simply ends.
+		s.hangup(ch, hangupSpec{request: true, qos: true, destroy: 16})
+	})
+}

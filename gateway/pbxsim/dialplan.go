@@ -1,0 +1,332 @@
+package pbxsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Channel is what a dialplan executor drives: variables and applications.
+type Channel interface {
+	// Var reads a channel variable or function (CALLERID(num), CHANNEL(state), EXTEN...).
+	Var(name string) (string, bool)
+	// SetVar sets a channel variable (ChannelVarset to subscribed apps).
+	SetVar(name, value string)
+	// Exec runs one dialplan application (Answer, Ringing, Wait, NoOp, Playback, Echo,
+	// UserEvent, Stasis, Hangup...). It returns ErrHangup once the channel is gone and
+	// a *HangupError for Hangup(cause); it blocks as long as the application runs.
+	Exec(ctx context.Context, app, args string) error
+	// SetLocation records where the dialplan is (shown in the channel's "dialplan").
+	SetLocation(context, exten string, priority int)
+}
+
+// Dialplan runs a channel's dialplan from context/exten/priority until it ends; the
+// server hangs the channel up when Run returns. An unknown extension returns ErrNoRoute.
+type Dialplan interface {
+	Run(ctx context.Context, ch Channel, context, exten string, priority int) error
+}
+
+// HangupError is returned by Exec("Hangup", cause).
+type HangupError struct{ Cause int }
+
+func (e *HangupError) Error() string { return fmt.Sprintf("hangup cause %d", e.Cause) }
+
+// GotoError is returned by Exec("Stasis") when the app sent the channel elsewhere
+// with /continue: the executor should jump there.
+type GotoError struct {
+	Context, Exten string
+	Priority       int
+}
+
+func (e *GotoError) Error() string {
+	return fmt.Sprintf("goto %s,%s,%d", e.Context, e.Exten, e.Priority)
+}
+
+// RouteTable is the built-in Dialplan: each Route's Steps run at priorities 1..n.
+type RouteTable struct{ routes []Route }
+
+var _ Dialplan = (*RouteTable)(nil)
+
+// NewRouteTable builds a RouteTable.
+func NewRouteTable(routes []Route) *RouteTable { return &RouteTable{routes: routes} }
+
+func (t *RouteTable) find(context, exten string) *Route {
+	for i := range t.routes {
+		if r := &t.routes[i]; r.Context == context && r.Exten == exten {
+			return r
+		}
+	}
+	for i := range t.routes {
+		if r := &t.routes[i]; r.Context == context && MatchExten(r.Exten, exten) {
+			return r
+		}
+	}
+	return nil
+}
+
+// Run implements Dialplan.
+func (t *RouteTable) Run(ctx context.Context, ch Channel, context, exten string, priority int) error {
+	for hops := 0; hops < 100; hops++ {
+		r := t.find(context, exten)
+		if r == nil {
+			return fmt.Errorf("run dialplan %s@%s: %w", exten, context, ErrNoRoute)
+		}
+		jumped := false
+		for prio := priority; prio >= 1 && prio <= len(r.Steps); prio++ {
+			app, args := SplitApp(r.Steps[prio-1])
+			ch.SetLocation(context, exten, prio)
+			err := ch.Exec(ctx, app, args)
+			var g *GotoError
+			if errors.As(err, &g) {
+				if g.Context != "" {
+					context = g.Context
+				}
+				if g.Exten != "" {
+					exten = g.Exten
+				}
+				priority, jumped = max(g.Priority, 1), true
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if !jumped {
+			return nil
+		}
+	}
+	return fmt.Errorf("run dialplan: too many jumps: %w", ErrBadInput)
+}
+
+// SplitApp splits "App(args)" into "App" and "args".
+func SplitApp(step string) (string, string) {
+	step = strings.TrimSpace(step)
+	i := strings.IndexByte(step, '(')
+	if i < 0 {
+		return step, ""
+	}
+	return step[:i], strings.TrimSuffix(step[i+1:], ")")
+}
+
+// MatchExten matches an extension against an extensions.conf pattern (_X., _NXX, [1-5]...)
+// or a literal.
+func MatchExten(pat, exten string) bool {
+	if !strings.HasPrefix(pat, "_") {
+		return pat == exten
+	}
+	p := pat[1:]
+	i := 0
+	for j := 0; j < len(p); j++ {
+		c := p[j]
+		switch c {
+		case '.':
+			return i < len(exten)
+		case '!':
+			return true
+		}
+		if i >= len(exten) {
+			return false
+		}
+		e := exten[i]
+		switch c {
+		case 'X', 'x':
+			if e < '0' || e > '9' {
+				return false
+			}
+		case 'Z', 'z':
+			if e < '1' || e > '9' {
+				return false
+			}
+		case 'N', 'n':
+			if e < '2' || e > '9' {
+				return false
+			}
+		case '[':
+			end := strings.IndexByte(p[j:], ']')
+			if end < 0 {
+				return false
+			}
+			set := p[j+1 : j+end]
+			j += end
+			ok := false
+			for k := 0; k < len(set); k++ {
+				if k+2 < len(set) && set[k+1] == '-' {
+					if e >= set[k] && e <= set[k+2] {
+						ok = true
+					}
+					k += 2
+				} else if set[k] == e {
+					ok = true
+				}
+			}
+			if !ok {
+				return false
+			}
+		default:
+			if c != e {
+				return false
+			}
+		}
+		i++
+	}
+	return i == len(exten)
+}
+
+// dpChannel adapts a channel to the Channel interface.
+type dpChannel struct {
+	s  *Server
+	ch *channel
+}
+
+var _ Channel = (*dpChannel)(nil)
+
+func (d *dpChannel) Var(name string) (string, bool) {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	return d.ch.getVar(name)
+}
+
+func (d *dpChannel) SetVar(name, value string) {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	if !d.ch.gone {
+		d.s.setVar(d.ch, name, value)
+	}
+}
+
+func (d *dpChannel) SetLocation(context, exten string, priority int) {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	d.ch.dp.Context, d.ch.dp.Exten, d.ch.dp.Priority = context, exten, int64(priority)
+}
+
+func (d *dpChannel) sleep(ctx context.Context, dur time.Duration) error {
+	t := time.NewTimer(dur)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ErrHangup
+	case <-d.ch.ctx.Done():
+		return ErrHangup
+	}
+}
+
+func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
+	s, ch := d.s, d.ch
+	s.mu.Lock()
+	if ch.gone || s.closed {
+		s.mu.Unlock()
+		return ErrHangup
+	}
+	ch.dp.AppName, ch.dp.AppData = app, args
+	ev := evDialplan{s.base("ChannelDialplan"), app, args, ch.model()}
+	s.chanEvent(ch, &ev)
+	switch strings.ToLower(app) {
+	case "answer":
+		s.answerDialplan(ch)
+		s.mu.Unlock()
+		return nil
+	case "ringing":
+		s.setState(ch, "Ringing")
+		s.mu.Unlock()
+		return nil
+	case "noop", "verbose", "log", "userevent", "progress":
+		s.mu.Unlock()
+		return nil
+	case "set":
+		k, v, _ := strings.Cut(args, "=")
+		s.setVar(ch, strings.TrimSpace(k), v)
+		s.mu.Unlock()
+		return nil
+	case "hangup":
+		s.mu.Unlock()
+		c, err := strconv.Atoi(strings.TrimSpace(args))
+		if err != nil || c <= 0 {
+			c = 16
+		}
+		return &HangupError{Cause: c}
+	case "wait":
+		s.mu.Unlock()
+		f, err := strconv.ParseFloat(strings.TrimSpace(args), 64)
+		if err != nil || f < 0 {
+			f = 0
+		}
+		return d.sleep(ctx, time.Duration(f*float64(time.Second)))
+	case "echo":
+		s.mu.Unlock()
+		return d.sleep(ctx, time.Duration(1<<62))
+	case "playback":
+		var total time.Duration
+		file, _, _ := strings.Cut(args, ",")
+		for _, f := range strings.Split(file, "&") {
+			if dur, err := s.opts.Media.Duration("sound:"+f, ch.language); err == nil && dur > 0 {
+				total += dur
+			}
+			ch.heard = append(ch.heard, "sound:"+f)
+		}
+		s.mu.Unlock()
+		return d.sleep(ctx, total)
+	case "stasis":
+		parts := strings.Split(args, ",")
+		if !s.enterStasis(ch, parts[0], parts[1:]) {
+			s.setVar(ch, "STASISSTATUS", "FAILED")
+			s.mu.Unlock()
+			return nil
+		}
+		exit := ch.stasis.exit
+		s.mu.Unlock()
+		select {
+		case x := <-exit:
+			if x.hangup {
+				return ErrHangup
+			}
+			if x.ctx != "" || x.exten != "" || x.prio > 0 {
+				return &GotoError{Context: x.ctx, Exten: x.exten, Priority: x.prio}
+			}
+			return nil
+		case <-ctx.Done():
+			return ErrHangup
+		}
+	}
+	s.mu.Unlock()
+	return fmt.Errorf("exec %s: unknown application: %w", app, ErrBadInput)
+}
+
+// answerDialplan answers a dialplan channel; a Local ;2 answering answers its ;1.
+func (s *Server) answerDialplan(ch *channel) {
+	ch.answered = true
+	s.setState(ch, "Up")
+	if one := ch.local; one != nil && ch.half == 2 && one.orig != nil && !one.orig.answered && !one.gone {
+		s.answerLeg(one)
+	}
+}
+
+// runDialplan starts ch's dialplan in its own goroutine; it hangs ch up at the end.
+func (s *Server) runDialplan(ch *channel, context, exten string, prio int) {
+	ch.dialplan = true
+	ch.dp.Context, ch.dp.Exten, ch.dp.Priority = context, exten, int64(prio)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := s.opts.Dialplan.Run(ch.ctx, &dpChannel{s: s, ch: ch}, context, exten, prio)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if ch.gone || s.closed {
+			return
+		}
+		cause := 16
+		var he *HangupError
+		switch {
+		case errors.As(err, &he):
+			cause = he.Cause
+		case errors.Is(err, ErrNoRoute):
+			cause = 1
+		}
+		s.hangup(ch, hangupSpec{request: true, cause: cause, soft: true, qos: true, destroy: cause})
+	}()
+}
