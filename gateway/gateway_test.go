@@ -67,7 +67,14 @@ type rig struct {
 
 // start runs the emulator, the real ARI adapter and the gateway, and checks
 // at the end that no goroutine is left behind.
-func start(t *testing.T, o gateway.Options) *rig {
+// rigOption adjusts the adapter's options.
+type rigOption func(*ari.Options)
+
+func withRequestTimeout(d time.Duration) rigOption {
+	return func(o *ari.Options) { o.RequestTimeout = d }
+}
+
+func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	t.Helper()
 	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) })
 	fs, err := ivr.LoadFile("testdata/flows.yaml")
@@ -81,8 +88,12 @@ func start(t *testing.T, o gateway.Options) *rig {
 	sim := pbxsimtest.Start(t, pbxsim.Options{Sounds: sounds})
 	ctx, cancel := context.WithCancel(context.Background())
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	ao := ari.Options{HTTPClient: hc}
+	for _, f := range opts {
+		f(&ao)
+	}
 	client, err := ari.Open(ctx, []ari.NodeConfig{{Name: "ast1", URL: sim.URL() + "/ari",
-		Username: pbxsimtest.User, Password: pbxsimtest.Password, App: pbxsimtest.App}}, ari.Options{HTTPClient: hc})
+		Username: pbxsimtest.User, Password: pbxsimtest.Password, App: pbxsimtest.App}}, ao)
 	if err != nil {
 		cancel()
 		t.Fatalf("open ARI: %v", err)
