@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/alicebob/miniredis/v2"
 
+	"liandong/configs"
+	"liandong/gateway/pbxsim"
 	"liandong/internal/config"
 	"liandong/internal/redisproc"
 )
@@ -15,12 +21,13 @@ import (
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "demo", "[flags]",
 		"Run the whole system on loopback with embedded defaults and no outside setup:\n"+
+			"an emulated Asterisk (ARI on --pbx-listen, with a control API to place calls),\n"+
 			"Redis (a redis-server child when one is on PATH, else an embedded Redis-compatible\n"+
-			"server) and the gateway's HTTP API. The emulated Asterisk joins as it lands.\n"+
-			"Prints the URLs; Ctrl-C stops everything.")
+			"server), and the gateway with its HTTP API. Prints the URLs; Ctrl-C stops everything.")
 	var cf configFlags
 	cf.register(fs, "")
 	embedded := fs.Bool("embedded-redis", false, "use the embedded Redis even when redis-server is installed")
+	pbxListen := fs.String("pbx-listen", "127.0.0.1:8088", "`address` of the emulated Asterisk (ARI and its control API)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,25 +49,93 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 
+	// Without --config the demo runs on the embedded samples.
+	if cf.path == "" {
+		if err := unpackSamples(dir); err != nil {
+			return err
+		}
+		cfg.Files.IVR = filepath.Join(dir, "ivr.yaml")
+		cfg.Files.Catalog = filepath.Join(dir, "catalog.yaml")
+		cfg.Files.FAQ = filepath.Join(dir, "faq.yaml")
+		cfg.Prompts.SoundsDir = filepath.Join(dir, "sounds")
+	}
+
 	redisURL, redisKind, stopRedis, err := startDemoRedis(ctx, dir, *embedded)
 	if err != nil {
 		return err
 	}
 	defer stopRedis()
-	if err := config.Set(&cfg, "redis.url", redisURL, "demo"); err != nil {
-		return err
+
+	// The emulated Asterisk plays prompts from <sounds>/<prefix>/NAME.wav,
+	// as Asterisk does from its sounds directory.
+	simSounds := filepath.Join(dir, "asterisk-sounds")
+	if err := os.MkdirAll(simSounds, 0o755); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
-	cfg.Redis.Mode = "single"
-	cfg.CallLog.SpoolDir = dir + "/spool"
+	promptDir, _ := filepath.Abs(cfg.Prompts.SoundsDir)
+	if err := os.Symlink(promptDir, filepath.Join(simSounds, cfg.Prompts.SoundPrefix)); err != nil {
+		return fmt.Errorf("demo: link prompts: %w", err)
+	}
+	password := "demo-" + randomHex(6)
+	sim := pbxsim.New(pbxsim.Options{
+		User: cfg.ARI.User, Password: password,
+		Endpoints: pbxsim.LabEndpoints(),
+		Routes: []pbxsim.Route{
+			pbxsim.StasisRoute("from-pstn", "12345", cfg.ARI.Application, "12345"),
+			pbxsim.StasisRoute("from-pstn", "110", cfg.ARI.Application, "110"),
+		},
+		SoundsDir: simSounds,
+		Logger:    log,
+	})
+	// The emulator lives as long as the demo; it is closed below, after
+	// the gateway has let go of it.
+	if err := sim.Start(context.WithoutCancel(ctx), *pbxListen); err != nil {
+		return fmt.Errorf("demo: start the emulated Asterisk on %s: %w", *pbxListen, err)
+	}
+	defer sim.Close()
+
+	for _, kv := range [][2]string{
+		{"redis.url", redisURL}, {"redis.mode", "single"}, {"ari.urls", sim.URL()},
+		{"calllog.spool_dir", filepath.Join(dir, "spool")},
+	} {
+		if err := config.Set(&cfg, kv[0], kv[1], "demo"); err != nil {
+			return err
+		}
+	}
+	cfg.ARI.Password = config.Secret(password)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	log.Info("demo redis", "kind", redisKind, "url", redisURL)
 
 	return serve(ctx, e, cfg, log, func(addr string) {
-		fmt.Fprintf(e.stdout, "liandong demo is running (Ctrl-C to stop)\n")
-		fmt.Fprintf(e.stdout, "  Redis:    %s (%s)\n", redisURL, redisKind)
-		fmt.Fprintf(e.stdout, "  HTTP API: http://%s/  (health: http://%s/healthz)\n", addr, addr)
+		w := e.stdout
+		fmt.Fprintf(w, "liandong demo is running (Ctrl-C to stop)\n")
+		fmt.Fprintf(w, "  HTTP API:          http://%s/  (health: http://%s/healthz)\n", addr, addr)
+		fmt.Fprintf(w, "  emulated Asterisk: %s/ari  (user %s, password %s)\n", sim.URL(), cfg.ARI.User, password)
+		fmt.Fprintf(w, "  Redis:             %s (%s)\n", redisURL, redisKind)
+		fmt.Fprintf(w, "  place a call:      curl -X POST %s/sim/calls -d '{\"to\":\"12345\",\"caller_number\":\"13800138000\"}'\n", sim.URL())
+	})
+}
+
+// unpackSamples writes the embedded sample configuration into dir.
+func unpackSamples(dir string) error {
+	return fs.WalkDir(configs.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(path))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := configs.FS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, b, 0o644); err != nil {
+			return fmt.Errorf("demo: unpack %s: %w", path, err)
+		}
+		return nil
 	})
 }
 
@@ -81,4 +156,10 @@ func startDemoRedis(ctx context.Context, dir string, embedded bool) (url, kind s
 		return "", "", nil, fmt.Errorf("demo: start embedded redis: %w", err)
 	}
 	return "redis://" + m.Addr(), "embedded Redis-compatible server (miniredis; install redis-server for the real one)", m.Close, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
 }

@@ -85,7 +85,7 @@ func checkARI(ctx context.Context, cfg config.Config, base string, timeout time.
 	c := check{name: "Asterisk ARI " + base}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	url := strings.TrimRight(base, "/") + "/ari/asterisk/info"
+	url := ariBase(base) + "/ari/asterisk/info"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		c.err, c.fix = err, "correct ari.urls"

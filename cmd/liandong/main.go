@@ -25,9 +25,6 @@ func main() {
 	// SIGINT stops now; SIGTERM drains live calls first; SIGHUP reloads.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	// go-redis reports its own dial failures on a global logger; the
-	// commands report them once, with a fix, through their own errors.
-	redis.SetLogger(quietRedisLogger{})
 	env := &env{
 		stdout:  os.Stdout,
 		stderr:  os.Stderr,
@@ -78,6 +75,9 @@ func (e *usageError) Unwrap() error { return errUsage }
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
 func run(ctx context.Context, e *env, args []string) int {
+	// go-redis reports its own dial failures on a global logger; the
+	// commands report them once, with a fix, through their own errors.
+	redis.SetLogger(quietRedisLogger{})
 	if len(args) == 0 {
 		printUsage(e.stderr)
 		return 2

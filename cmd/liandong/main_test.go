@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -168,7 +169,7 @@ func TestDemoServesHealth(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			e, out, errb := newEnv()
-			args := []string{"demo", "--listen", "127.0.0.1:0"}
+			args := []string{"demo", "--listen", "127.0.0.1:0", "--pbx-listen", "127.0.0.1:0"}
 			if embedded {
 				args = append(args, "--embedded-redis")
 			}
@@ -199,7 +200,36 @@ func TestDemoServesHealth(t *testing.T) {
 			}
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				t.Errorf("readyz = %d, want 200 (redis reachable)", resp.StatusCode)
+				t.Errorf("readyz = %d, want 200 (redis and asterisk reachable)", resp.StatusCode)
+			}
+			// A caller dials 12345 on the emulated Asterisk; the gateway
+			// answers and the greeting plays.
+			m := regexp.MustCompile(`curl -X POST (http://\S+/sim/calls)`).FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("demo printed no way to place a call:\n%s", out)
+			}
+			resp, err = http.Post(m[1], "application/json", strings.NewReader(`{"to":"12345","caller_number":"13800138000"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var placed struct {
+				ChannelID string `json:"channel_id"`
+			}
+			json.NewDecoder(resp.Body).Decode(&placed)
+			resp.Body.Close()
+			chURL := strings.Replace(m[1], "/sim/calls", "/sim/channels/"+placed.ChannelID, 1)
+			heard := ""
+			deadline = time.Now().Add(10 * time.Second)
+			for !strings.Contains(heard, "sound:liandong/welcome") && time.Now().Before(deadline) {
+				if resp, err := http.Get(chURL); err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					heard = string(b)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if !strings.Contains(heard, "sound:liandong/welcome") {
+				t.Errorf("the caller did not hear the greeting: %s\n%s", heard, errb)
 			}
 			cancel()
 			select {

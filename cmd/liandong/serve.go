@@ -7,12 +7,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"liandong/gateway"
 	"liandong/gateway/api"
+	"liandong/gateway/ari"
 	"liandong/internal/config"
+	"liandong/ivr"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -39,9 +44,31 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return serve(ctx, e, cfg, log, nil)
 }
 
+// ariNodes turns the ari section into the adapter's node list.
+func ariNodes(cfg config.Config) []ari.NodeConfig {
+	nodes := make([]ari.NodeConfig, 0, len(cfg.ARI.URLs))
+	for _, u := range cfg.ARI.URLs {
+		name := u
+		if pu, err := url.Parse(u); err == nil {
+			name = pu.Host
+		}
+		nodes = append(nodes, ari.NodeConfig{
+			Name: name, URL: ariBase(u) + "/ari", Username: cfg.ARI.User,
+			Password: cfg.ARI.Password.Reveal(), App: cfg.ARI.Application,
+		})
+	}
+	return nodes
+}
+
+// ariBase is an ari.urls entry without a trailing "/" or "/ari": the
+// configuration takes Asterisk's HTTP server address either way.
+func ariBase(u string) string {
+	return strings.TrimSuffix(strings.TrimRight(u, "/"), "/ari")
+}
+
 // serve runs what the configuration describes until ctx ends (stop now) or
 // e.drain closes (finish gracefully). started, if set, learns the bound
-// HTTP address.
+// HTTP address once everything runs.
 func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, started func(httpAddr string)) error {
 	opts, err := cfg.Redis.UniversalOptions()
 	if err != nil {
@@ -56,22 +83,110 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 	}
 	cancel()
 
+	flows, err := ivr.NewRegistry(cfg.Files.IVR)
+	if err != nil {
+		return fmt.Errorf("load IVR flows: %w", err)
+	}
+	log.Info("IVR flows loaded", "file", cfg.Files.IVR, "version", flows.Current().Version)
+
+	client, err := ari.Open(ctx, ariNodes(cfg), ari.Options{
+		Logger:         log,
+		RequestTimeout: cfg.ARI.RequestTimeout.D(),
+		BackoffMin:     cfg.ARI.ReconnectMin.D(),
+		BackoffMax:     cfg.ARI.ReconnectMax.D(),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Asterisk (run 'liandong doctor' for help): %w", err)
+	}
+	defer client.Close()
+
+	gw, err := gateway.New(gateway.Options{
+		Logger:      log,
+		Events:      client.Events(),
+		Flows:       flows,
+		Engine:      ivr.NewEngine(ivr.Deps{Logger: log}),
+		DefaultLine: "12345",
+	})
+	if err != nil {
+		return err
+	}
+
 	handler := api.New(api.Options{
 		Logger:  log,
 		Version: versionString(),
 		Checks: map[string]api.Check{
 			"redis": func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+			"asterisk": func(ctx context.Context) error {
+				for _, n := range client.Nodes() {
+					if n.Connected() {
+						return nil
+					}
+				}
+				return errors.New("no Asterisk node connected")
+			},
 		},
 	})
-	return serveHTTP(ctx, e.drain, log, cfg.HTTP.Listen, handler, cfg.Shutdown.DrainTimeout.D(), started)
+	srv, addr, httpErr, err := startHTTP(log, cfg.HTTP.Listen, handler)
+	if err != nil {
+		return err
+	}
+
+	gctx, stopCalls := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCalls()
+	gwErr := make(chan error, 1)
+	go func() { gwErr <- gw.Run(gctx) }()
+	reloadDone := make(chan struct{})
+	go func() {
+		defer close(reloadDone)
+		for {
+			select {
+			case <-gctx.Done():
+				return
+			case <-e.reload:
+				if v, err := flows.Reload(); err != nil {
+					log.Error("reload IVR flows failed; keeping the running version", "err", err)
+				} else {
+					log.Info("IVR flows reloaded", "version", v)
+				}
+			}
+		}
+	}()
+	if started != nil {
+		started(addr)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping now", "live_calls", gw.Live())
+	case <-e.drain:
+		timeout := cfg.Shutdown.DrainTimeout.D()
+		log.Info("draining: no new calls", "live_calls", gw.Live(), "timeout", timeout)
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		if left := gw.Drain(dctx); left > 0 {
+			log.Warn("drain timeout: ending the calls still live", "live_calls", left)
+		}
+		cancel()
+	case err := <-httpErr:
+		runErr = err
+	case err := <-gwErr:
+		runErr = fmt.Errorf("gateway stopped: %w", err)
+		gwErr <- nil
+	}
+	stopCalls()
+	if err := <-gwErr; err != nil && runErr == nil {
+		runErr = err
+	}
+	<-reloadDone
+	stopHTTP(ctx, log, srv, httpErr, 5*time.Second)
+	return runErr
 }
 
-// serveHTTP listens on addr and serves h until ctx ends or drain closes;
-// on drain it lets requests in flight finish within drainTimeout.
-func serveHTTP(ctx context.Context, drain <-chan struct{}, log *slog.Logger, addr string, h http.Handler, drainTimeout time.Duration, started func(string)) error {
+// startHTTP listens on addr and serves h in the background.
+func startHTTP(log *slog.Logger, addr string, h http.Handler) (*http.Server, string, <-chan error, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen for http on %s: %w", addr, err)
+		return nil, "", nil, fmt.Errorf("listen for http on %s: %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -79,28 +194,31 @@ func serveHTTP(ctx context.Context, drain <-chan struct{}, log *slog.Logger, add
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		} else if err != nil {
+			err = fmt.Errorf("serve http: %w", err)
+		}
+		errc <- err
+	}()
 	log.Info("http listening", "addr", ln.Addr().String())
-	if started != nil {
-		started(ln.Addr().String())
+	return srv, ln.Addr().String(), errc, nil
+}
+
+// stopHTTP lets requests in flight finish within timeout, then closes.
+func stopHTTP(ctx context.Context, log *slog.Logger, srv *http.Server, errc <-chan error, timeout time.Duration) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if ctx.Err() != nil {
+		_ = srv.Close() // SIGINT: stop now
+	} else if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown incomplete", "err", err)
+		_ = srv.Close()
 	}
 	select {
-	case err := <-errc:
-		return fmt.Errorf("serve http: %w", err)
-	case <-ctx.Done():
-		log.Info("stopping now")
-		_ = srv.Close()
-	case <-drain:
-		log.Info("draining", "timeout", drainTimeout)
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			log.Warn("drain incomplete", "err", err)
-			_ = srv.Close()
-		}
+	case <-errc:
+	case <-sctx.Done():
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
-	}
-	return nil
 }
