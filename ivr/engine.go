@@ -215,8 +215,9 @@ func (s *session) prompt(ctx context.Context, refs PromptRefs, bargeIn bool) (Pr
 	set := s.f.set
 	for _, r := range refs {
 		t := set.Prompts[r]
-		uri := set.SoundURI(r)
-		if IsTemplate(t) {
+		info := set.resolved[r]
+		uri := info.uri
+		if info.template {
 			t = s.render(t, nil)
 			var err error
 			if uri, err = s.speak(ctx, t); err != nil {

@@ -246,6 +246,13 @@ type FlowSet struct {
 	Prompts map[string]string
 	Lines   map[string]string
 	Flows   map[string]*Flow
+
+	resolved map[string]promptInfo // per prompt name, computed once at load
+}
+
+type promptInfo struct {
+	uri      string
+	template bool
 }
 
 // ForLine returns the flow of a dialed line.
@@ -343,6 +350,10 @@ func build(f *file) (*FlowSet, []string) {
 		if strings.TrimSpace(text) == "" {
 			add("prompt %q: empty text", name)
 		}
+	}
+	s.resolved = make(map[string]promptInfo, len(f.Prompts))
+	for name, text := range f.Prompts {
+		s.resolved[name] = promptInfo{uri: s.SoundPrefix + name, template: IsTemplate(text)}
 	}
 	if len(f.Flows) == 0 {
 		add("flows: none defined")
