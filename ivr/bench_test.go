@@ -38,7 +38,7 @@ func (c *instantCall) Enqueue(context.Context, QueueRequest) (QueueOutcome, erro
 	return QueueServed, nil
 }
 func (c *instantCall) Transfer(context.Context, TransferRequest) error { return nil }
-func (c *instantCall) Hangup(context.Context, string) error           { return nil }
+func (c *instantCall) Hangup(context.Context, string) error            { return nil }
 
 // BenchmarkRunAgentAndSurvey is one caller's whole IVR work: screen, main
 // menu, 0, agent check, queue, survey, hangup (no telephony time).

@@ -61,6 +61,19 @@ type Result struct {
 // maxErrors is how many node errors a call survives by going to on_error.
 const maxErrors = 3
 
+// teardownTimeout bounds a hangup we send, which must outlive the call's
+// context but never hang on the gateway.
+const teardownTimeout = 5 * time.Second
+
+// hangup ends the call from our side under its own deadline.
+func (s *session) hangup(ctx context.Context, reason string) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+	defer cancel()
+	if err := s.c.Hangup(hctx, reason); err != nil && !errors.Is(err, ErrHangup) {
+		s.log.Warn("ivr hangup failed", "reason", reason, "err", err)
+	}
+}
+
 type session struct {
 	e    *Engine
 	f    *Flow
@@ -92,7 +105,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 		s.node = n
 		if steps > MaxSteps {
 			s.report(ctx, EventError, "", "step limit")
-			_ = c.Hangup(context.WithoutCancel(ctx), "step limit")
+			s.hangup(ctx, "step limit")
 			return Result{End: EndError, Node: cur, Steps: steps, Err: fmt.Errorf("ivr: run %s: step limit %d", f.Name, MaxSteps)}
 		}
 		s.report(ctx, EventEnter, "", "")
@@ -109,7 +122,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 			s.report(ctx, EventError, "", err.Error())
 			s.log.Warn("ivr node failed", "node", cur, "err", err)
 			if f.OnError == "" || errCount >= maxErrors || cur == f.OnError {
-				_ = c.Hangup(context.WithoutCancel(ctx), "error")
+				s.hangup(ctx, "error")
 				return Result{End: EndError, Node: cur, Steps: steps, Err: fmt.Errorf("ivr: node %s: %w", cur, err)}
 			}
 			cur = f.OnError
@@ -178,9 +191,7 @@ func (s *session) exec(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 			reason = "normal"
 		}
 		s.report(ctx, EventHangup, "", reason)
-		if err := s.c.Hangup(context.WithoutCancel(ctx), reason); err != nil && !errors.Is(err, ErrHangup) {
-			s.log.Warn("ivr hangup failed", "err", err)
-		}
+		s.hangup(ctx, reason)
 		return "", &nodeEnd{end: EndHangup}, nil
 	case KindGoto:
 		return n.Next, nil, nil

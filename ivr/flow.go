@@ -246,6 +246,11 @@ type FlowSet struct {
 	Prompts map[string]string
 	Lines   map[string]string
 	Flows   map[string]*Flow
+	// Queues and Targets list the queue names and transfer targets the
+	// flows may use; when a list is given, nodes naming others fail to load.
+	// The gateway checks them against its own configuration.
+	Queues  []string
+	Targets []string
 
 	resolved map[string]promptInfo // per prompt name, computed once at load
 }
@@ -285,6 +290,8 @@ type file struct {
 	Timezone    string               `yaml:"timezone"`
 	Prompts     map[string]string    `yaml:"prompts"`
 	Lines       map[string]string    `yaml:"lines"`
+	Queues      []string             `yaml:"queues"`
+	Targets     []string             `yaml:"transfer_targets"`
 	Flows       map[string]*fileFlow `yaml:"flows"`
 }
 
@@ -327,6 +334,8 @@ func build(f *file) (*FlowSet, []string) {
 		Prompts:     f.Prompts,
 		Lines:       f.Lines,
 		Flows:       map[string]*Flow{},
+		Queues:      f.Queues,
+		Targets:     f.Targets,
 		Location:    time.Local,
 	}
 	if s.SoundPrefix == "" {

@@ -8,9 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"liandong/ivr"
 	"liandong/ivr/speech"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
