@@ -527,6 +527,10 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 			s.report(ctx, EventError, "", fmt.Sprintf("knowledge answer %q: %v", it.Key, err))
 			return n.OnFail, nil, nil
 		}
+		if m.URI == "" && strings.TrimSpace(m.Text) == "" {
+			s.report(ctx, EventError, "", fmt.Sprintf("knowledge answer %q: empty", it.Key))
+			return n.OnFail, nil, nil
+		}
 		ap := Prompt{Sounds: []string{m.URI}, Text: m.Text, BargeIn: true}
 		if m.URI == "" {
 			if ap.Sounds[0], err = s.speak(ctx, m.Text); err != nil {
