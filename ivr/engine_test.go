@@ -318,6 +318,37 @@ func TestEngineDefaultFlow(t *testing.T) {
 		want:  []string{mainPrompt, "play to_agent", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
 		end:   EndHangup,
 	}, {
+		name: "kb department without questions: agent",
+		react: map[string][]act{
+			"welcome": {press(time.Second, "1")},
+			"tts":     {press(500*ms, "2")},
+			"survey":  {press(ms, "1")},
+		},
+		want: []string{mainPrompt, "play kb_intro", "play tts:社会保障请按一，户籍请按二",
+			"play to_agent", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
+		end: EndHangup,
+	}, {
+		name: "failing lookups never block the caller",
+		react: map[string][]act{
+			"welcome": {press(time.Second, "2")},
+			"survey":  {press(ms, "1")},
+		},
+		deps: func(d *Deps) {
+			d.Intake = failing{}
+			d.Harassment = failing{}
+			d.Agents = failing{}
+		},
+		want: []string{mainPrompt, "play intake", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
+		end:  EndHangup,
+		check: func(t *testing.T, f *fakeCall, rec *recorder, _ time.Duration) {
+			if e := rec.find(EventError); len(e) != 3 {
+				t.Errorf("error steps = %+v, want harassment, intake and presence", e)
+			}
+			if _, ok := f.queued[0].Context["intake_id"]; ok {
+				t.Errorf("intake id without a record: %v", f.queued[0].Context)
+			}
+		},
+	}, {
 		name:  "110 line: straight to the 110 queue, again while busy",
 		line:  "110",
 		queue: []queueAct{{wait: 20 * time.Second, outcome: QueueUnavailable}, {wait: time.Minute, outcome: QueueServed}},
