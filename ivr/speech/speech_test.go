@@ -1,6 +1,7 @@
 package speech_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"os/exec"
@@ -120,5 +121,35 @@ func checkWav(t *testing.T, name string, b []byte) {
 	}
 	if len(b) < 44+8000 { // at least half a second of audio
 		t.Errorf("%s: only %d bytes", name, len(b))
+	}
+}
+
+// The shipped wav files are what the script makes from the current texts
+// (regeneration is byte-for-byte repeatable): a text edited without running
+// configs/sounds/make-prompts.sh fails here. Only with the espeak-ng the
+// files were made with (Debian's 1.51).
+func TestShippedPromptsUpToDate(t *testing.T) {
+	needTools(t, "espeak-ng", "sox")
+	if v, err := exec.Command("espeak-ng", "--version").Output(); err != nil || !strings.Contains(string(v), "1.51") {
+		t.Skipf("espeak-ng is not 1.51: %s", v)
+	}
+	set, err := ivr.LoadFile("../../configs/ivr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	g, err := set.GeneratePrompts(t.Context(), dir, speech.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range g.Written {
+		want, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join("../../configs/sounds", name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("configs/sounds/%s is out of date (%v): run configs/sounds/make-prompts.sh", name, err)
+		}
 	}
 }
