@@ -113,6 +113,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 		switch {
 		case err != nil && s.gone(ctx, err):
 			if cause := context.Cause(ctx); ctx.Err() != nil && !errors.Is(cause, ErrHangup) {
+				s.report(context.WithoutCancel(ctx), EventError, "", "cancelled: "+cause.Error())
 				return Result{End: EndCancelled, Node: cur, Steps: steps, Err: cause}
 			}
 			s.report(context.WithoutCancel(ctx), EventCallerGone, "", "")
