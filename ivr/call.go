@@ -52,6 +52,7 @@ type QueueRequest struct {
 	Queue    string
 	Priority int
 	// Context is shown to the agent: caller, line, reason, intake id, ...
+	// It holds the caller's full number: never log it as is.
 	Context map[string]string
 }
 
@@ -70,6 +71,7 @@ const (
 	QueueUnavailable
 )
 
+// String names the outcome as reported (served, transferred, unavailable).
 func (o QueueOutcome) String() string {
 	switch o {
 	case QueueServed:

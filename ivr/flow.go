@@ -232,6 +232,9 @@ type Flow struct {
 // Node returns the named node, or nil.
 func (f *Flow) Node(name string) *Node { return f.nodes[name] }
 
+// NodeNames lists the flow's nodes in file order.
+func (f *Flow) NodeNames() []string { return append([]string(nil), f.order...) }
+
 // Version is the version of the flow set this flow belongs to.
 func (f *Flow) Version() string { return f.set.Version }
 

@@ -131,6 +131,9 @@ func TestLoadValid(t *testing.T) {
 	if !strings.HasPrefix(s.Version, "t@") || s.SoundURI("a") != "sound:liandong/a" {
 		t.Errorf("version %q, uri %q", s.Version, s.SoundURI("a"))
 	}
+	if got := strings.Join(s.Flows["f"].NodeNames(), ","); got != "m,q,h" {
+		t.Errorf("node names = %s", got)
+	}
 	if _, err := s.ForLine("9"); !errors.Is(err, ErrUnknownLine) {
 		t.Errorf("ForLine(9) = %v", err)
 	}
