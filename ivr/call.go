@@ -18,8 +18,10 @@ type Call interface {
 	// log it unmasked (see MaskNumber).
 	CallerNumber() string
 	// Play plays the prompt's sounds in order. If p.BargeIn is set, the first
-	// DTMF digit stops the playback and is returned (consumed); otherwise Play
-	// returns 0 when the playback ends and digits stay buffered for ReadDigit.
+	// DTMF digit stops the playback and is returned (consumed); a digit
+	// already buffered is returned at once without playing (type-ahead).
+	// Otherwise Play returns 0 when the playback ends and digits stay
+	// buffered for ReadDigit.
 	Play(ctx context.Context, p Prompt) (digit byte, err error)
 	// ReadDigit returns the next DTMF digit ('0'-'9', '*', '#'). Digits pressed
 	// while nothing was reading are buffered in order and returned first. It
@@ -52,6 +54,7 @@ type QueueRequest struct {
 	Queue    string
 	Priority int
 	// Context is shown to the agent: caller, line, reason, intake id, ...
+	// It holds the caller's full number: never log it as is.
 	Context map[string]string
 }
 
@@ -70,6 +73,7 @@ const (
 	QueueUnavailable
 )
 
+// String names the outcome as reported (served, transferred, unavailable).
 func (o QueueOutcome) String() string {
 	switch o {
 	case QueueServed:

@@ -61,6 +61,19 @@ type Result struct {
 // maxErrors is how many node errors a call survives by going to on_error.
 const maxErrors = 3
 
+// teardownTimeout bounds a hangup we send, which must outlive the call's
+// context but never hang on the gateway.
+const teardownTimeout = 5 * time.Second
+
+// hangup ends the call from our side under its own deadline.
+func (s *session) hangup(ctx context.Context, reason string) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+	defer cancel()
+	if err := s.c.Hangup(hctx, reason); err != nil && !errors.Is(err, ErrHangup) {
+		s.log.Warn("ivr hangup failed", "reason", reason, "err", err)
+	}
+}
+
 type session struct {
 	e    *Engine
 	f    *Flow
@@ -92,7 +105,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 		s.node = n
 		if steps > MaxSteps {
 			s.report(ctx, EventError, "", "step limit")
-			_ = c.Hangup(context.WithoutCancel(ctx), "step limit")
+			s.hangup(ctx, "step limit")
 			return Result{End: EndError, Node: cur, Steps: steps, Err: fmt.Errorf("ivr: run %s: step limit %d", f.Name, MaxSteps)}
 		}
 		s.report(ctx, EventEnter, "", "")
@@ -100,6 +113,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 		switch {
 		case err != nil && s.gone(ctx, err):
 			if cause := context.Cause(ctx); ctx.Err() != nil && !errors.Is(cause, ErrHangup) {
+				s.report(context.WithoutCancel(ctx), EventError, "", "cancelled: "+cause.Error())
 				return Result{End: EndCancelled, Node: cur, Steps: steps, Err: cause}
 			}
 			s.report(context.WithoutCancel(ctx), EventCallerGone, "", "")
@@ -109,7 +123,7 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 			s.report(ctx, EventError, "", err.Error())
 			s.log.Warn("ivr node failed", "node", cur, "err", err)
 			if f.OnError == "" || errCount >= maxErrors || cur == f.OnError {
-				_ = c.Hangup(context.WithoutCancel(ctx), "error")
+				s.hangup(ctx, "error")
 				return Result{End: EndError, Node: cur, Steps: steps, Err: fmt.Errorf("ivr: node %s: %w", cur, err)}
 			}
 			cur = f.OnError
@@ -178,9 +192,7 @@ func (s *session) exec(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 			reason = "normal"
 		}
 		s.report(ctx, EventHangup, "", reason)
-		if err := s.c.Hangup(context.WithoutCancel(ctx), reason); err != nil && !errors.Is(err, ErrHangup) {
-			s.log.Warn("ivr hangup failed", "err", err)
-		}
+		s.hangup(ctx, reason)
 		return "", &nodeEnd{end: EndHangup}, nil
 	case KindGoto:
 		return n.Next, nil, nil
@@ -215,8 +227,9 @@ func (s *session) prompt(ctx context.Context, refs PromptRefs, bargeIn bool) (Pr
 	set := s.f.set
 	for _, r := range refs {
 		t := set.Prompts[r]
-		uri := set.SoundURI(r)
-		if IsTemplate(t) {
+		info := set.resolved[r]
+		uri := info.uri
+		if info.template {
 			t = s.render(t, nil)
 			var err error
 			if uri, err = s.speak(ctx, t); err != nil {
@@ -513,6 +526,10 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 				return "", nil, err
 			}
 			s.report(ctx, EventError, "", fmt.Sprintf("knowledge answer %q: %v", it.Key, err))
+			return n.OnFail, nil, nil
+		}
+		if m.URI == "" && strings.TrimSpace(m.Text) == "" {
+			s.report(ctx, EventError, "", fmt.Sprintf("knowledge answer %q: empty", it.Key))
 			return n.OnFail, nil, nil
 		}
 		ap := Prompt{Sounds: []string{m.URI}, Text: m.Text, BargeIn: true}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -310,6 +312,43 @@ func TestEngineDefaultFlow(t *testing.T) {
 			}
 		},
 	}, {
+		name:  "no speaker: the work order template cannot be spoken, agent instead",
+		react: map[string][]act{"welcome": {press(time.Second, "3")}, "survey": {press(ms, "1")}},
+		deps:  func(d *Deps) { d.Speaker = nil },
+		want:  []string{mainPrompt, "play to_agent", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
+		end:   EndHangup,
+	}, {
+		name: "kb department without questions: agent",
+		react: map[string][]act{
+			"welcome": {press(time.Second, "1")},
+			"tts":     {press(500*ms, "2")},
+			"survey":  {press(ms, "1")},
+		},
+		want: []string{mainPrompt, "play kb_intro", "play tts:社会保障请按一，户籍请按二",
+			"play to_agent", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
+		end: EndHangup,
+	}, {
+		name: "failing lookups never block the caller",
+		react: map[string][]act{
+			"welcome": {press(time.Second, "2")},
+			"survey":  {press(ms, "1")},
+		},
+		deps: func(d *Deps) {
+			d.Intake = failing{}
+			d.Harassment = failing{}
+			d.Agents = failing{}
+		},
+		want: []string{mainPrompt, "play intake", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
+		end:  EndHangup,
+		check: func(t *testing.T, f *fakeCall, rec *recorder, _ time.Duration) {
+			if e := rec.find(EventError); len(e) != 3 {
+				t.Errorf("error steps = %+v, want harassment, intake and presence", e)
+			}
+			if _, ok := f.queued[0].Context["intake_id"]; ok {
+				t.Errorf("intake id without a record: %v", f.queued[0].Context)
+			}
+		},
+	}, {
 		name:  "110 line: straight to the 110 queue, again while busy",
 		line:  "110",
 		queue: []queueAct{{wait: 20 * time.Second, outcome: QueueUnavailable}, {wait: time.Minute, outcome: QueueServed}},
@@ -570,4 +609,51 @@ func TestMaskNumber(t *testing.T) {
 			t.Errorf("MaskNumber(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// A loop that validation lets through (it has an exit) is cut at MaxSteps.
+func TestEngineStepLimit(t *testing.T) {
+	set, err := Load([]byte(flowFile("m", `m: {kind: menu, prompt: a, invalid: b, choices: {"1": m}, on_fail: h}
+h: {kind: hangup}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := make([]act, MaxSteps+10)
+	for i := range acts {
+		acts[i] = press(10*time.Millisecond, "1")
+	}
+	synctest.Test(t, func(t *testing.T) {
+		flow, _ := set.ForLine("1")
+		fc := newFakeCall("1", map[string][]act{"a": acts})
+		defer fc.stop()
+		res := NewEngine(Deps{}).Run(t.Context(), flow, fc)
+		if res.End != EndError || res.Steps != MaxSteps+1 || fc.log[len(fc.log)-1] != "hangup step limit" {
+			t.Fatalf("result %+v, last %q", res, fc.log[len(fc.log)-1])
+		}
+	})
+}
+
+func TestRegistryConcurrentReplace(t *testing.T) {
+	b, err := os.ReadFile("../configs/ivr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := NewRegistryFrom(loadDefault(t))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				if f, err := reg.Flow("12345"); err != nil || f.Node(f.Start) == nil {
+					t.Error("no flow during replace", err)
+					return
+				}
+			}
+		})
+	}
+	for range 5 {
+		if _, err := reg.Replace(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
 }

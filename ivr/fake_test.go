@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -270,3 +271,12 @@ func (h fakeHarass) Listed(_ context.Context, n string) (bool, error) { return h
 type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// failing is every lookup failing.
+type failing struct{}
+
+var errDown = errors.New("store down")
+
+func (failing) Open(context.Context, IntakeRequest) (string, error) { return "", errDown }
+func (failing) Listed(context.Context, string) (bool, error)        { return false, errDown }
+func (failing) LoggedIn(context.Context, string) (int, error)       { return 0, errDown }

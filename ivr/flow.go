@@ -232,6 +232,9 @@ type Flow struct {
 // Node returns the named node, or nil.
 func (f *Flow) Node(name string) *Node { return f.nodes[name] }
 
+// NodeNames lists the flow's nodes in file order.
+func (f *Flow) NodeNames() []string { return append([]string(nil), f.order...) }
+
 // Version is the version of the flow set this flow belongs to.
 func (f *Flow) Version() string { return f.set.Version }
 
@@ -246,6 +249,18 @@ type FlowSet struct {
 	Prompts map[string]string
 	Lines   map[string]string
 	Flows   map[string]*Flow
+	// Queues and Targets list the queue names and transfer targets the
+	// flows may use; when a list is given, nodes naming others fail to load.
+	// The gateway checks them against its own configuration.
+	Queues  []string
+	Targets []string
+
+	resolved map[string]promptInfo // per prompt name, computed once at load
+}
+
+type promptInfo struct {
+	uri      string
+	template bool
 }
 
 // ForLine returns the flow of a dialed line.
@@ -278,6 +293,8 @@ type file struct {
 	Timezone    string               `yaml:"timezone"`
 	Prompts     map[string]string    `yaml:"prompts"`
 	Lines       map[string]string    `yaml:"lines"`
+	Queues      []string             `yaml:"queues"`
+	Targets     []string             `yaml:"transfer_targets"`
 	Flows       map[string]*fileFlow `yaml:"flows"`
 }
 
@@ -320,6 +337,8 @@ func build(f *file) (*FlowSet, []string) {
 		Prompts:     f.Prompts,
 		Lines:       f.Lines,
 		Flows:       map[string]*Flow{},
+		Queues:      f.Queues,
+		Targets:     f.Targets,
 		Location:    time.Local,
 	}
 	if s.SoundPrefix == "" {
@@ -343,6 +362,10 @@ func build(f *file) (*FlowSet, []string) {
 		if strings.TrimSpace(text) == "" {
 			add("prompt %q: empty text", name)
 		}
+	}
+	s.resolved = make(map[string]promptInfo, len(f.Prompts))
+	for name, text := range f.Prompts {
+		s.resolved[name] = promptInfo{uri: s.SoundPrefix + name, template: IsTemplate(text)}
 	}
 	if len(f.Flows) == 0 {
 		add("flows: none defined")

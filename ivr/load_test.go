@@ -94,6 +94,10 @@ h: {kind: hangup}`), []string{`node "q"`, "priority -1"}},
 		{"bad timezone", strings.Replace(flowFile("h", "h: {kind: hangup}"), "version: t\n", "version: t\ntimezone: Mars/Olympus\n", 1), []string{`timezone "Mars/Olympus"`}},
 		{"empty prompt", strings.Replace(flowFile("h", "h: {kind: hangup}"), "b: 乙", `b: " "`, 1), []string{`prompt "b": empty`}},
 		{"bad prompt name", strings.Replace(flowFile("h", "h: {kind: hangup}"), "b: 乙", `"B/x": 乙`, 1), []string{`prompt "B/x"`}},
+		{"undeclared queue", strings.Replace(flowFile("q", `q: {kind: queue, queue: "119", next: h, on_fail: h}
+h: {kind: hangup}`), "lines:", "queues: [\"12345\", \"110\"]\nlines:", 1), []string{`node "q"`, `queue "119": unknown`}},
+		{"undeclared target", strings.Replace(flowFile("x", `x: {kind: transfer, target: "911", on_fail: h}
+h: {kind: hangup}`), "lines:", "transfer_targets: [\"110\"]\nlines:", 1), []string{`node "x"`, `target "911": unknown`}},
 		{"not yaml", "flows: [\n", []string{"yaml"}},
 		{"empty file", "", []string{"EOF"}},
 	}
@@ -126,6 +130,9 @@ func TestLoadValid(t *testing.T) {
 	}
 	if !strings.HasPrefix(s.Version, "t@") || s.SoundURI("a") != "sound:liandong/a" {
 		t.Errorf("version %q, uri %q", s.Version, s.SoundURI("a"))
+	}
+	if got := strings.Join(s.Flows["f"].NodeNames(), ","); got != "m,q,h" {
+		t.Errorf("node names = %s", got)
 	}
 	if _, err := s.ForLine("9"); !errors.Is(err, ErrUnknownLine) {
 		t.Errorf("ForLine(9) = %v", err)

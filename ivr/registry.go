@@ -1,8 +1,11 @@
 package ivr
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
+
+	"liandong/ivr/speech"
 )
 
 // Registry holds the current flow set. Reload validates a new file and
@@ -59,4 +62,10 @@ func (r *Registry) Replace(b []byte) (string, error) {
 	}
 	r.cur.Store(s)
 	return s.Version, nil
+}
+
+// GeneratePrompts writes the wav file of every fixed prompt of s into dir
+// (espeak-ng and sox; see speech.Generate). The CLI's `liandong prompts`.
+func (s *FlowSet) GeneratePrompts(ctx context.Context, dir string, o speech.Options) (speech.Generated, error) {
+	return speech.Generate(ctx, s.Prompts, dir, o)
 }

@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,11 @@ func validateFlow(s *FlowSet, f *Flow) []string {
 		if _, ok := allowedKeys[n.Kind]; !ok {
 			nodeErr(n, "missing or unknown kind %q", n.Kind)
 		}
+		declared := func(field, v string, list []string) {
+			if v != "" && len(list) > 0 && !slices.Contains(list, v) {
+				nodeErr(n, "%s %q: unknown (declared: %s)", field, v, strings.Join(list, ", "))
+			}
+		}
 		// Defaults.
 		if n.Timeout == 0 {
 			n.Timeout = DefaultTimeout
@@ -189,10 +195,12 @@ func validateFlow(s *FlowSet, f *Flow) []string {
 			need("next", n.Next)
 		case KindQueue:
 			need("queue", n.Queue)
+			declared("queue", n.Queue, s.Queues)
 			need("next", n.Next)
 			need("on_fail", n.OnFail)
 		case KindTransfer:
 			need("target", n.Target)
+			declared("target", n.Target, s.Targets)
 			need("on_fail", n.OnFail)
 		case KindSurvey:
 			checkPrompts("prompt", n.Prompt, true)
@@ -218,6 +226,7 @@ func validateFlow(s *FlowSet, f *Flow) []string {
 			case TestHarassment:
 			case TestNoAgents:
 				need("queue", n.Queue)
+				declared("queue", n.Queue, s.Queues)
 			case TestTime:
 				if len(n.Windows) == 0 {
 					nodeErr(n, "missing windows")

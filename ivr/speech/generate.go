@@ -80,7 +80,8 @@ func Generate(ctx context.Context, prompts map[string]string, dir string, o Opti
 		if b, err := exec.CommandContext(ctx, o.Espeak, "-v", o.Voice, "-s", fmt.Sprint(o.Speed), "-w", raw, Normalize(text)).CombinedOutput(); err != nil {
 			return g, fmt.Errorf("generate prompt %q: espeak-ng: %w: %s", name, err, b)
 		}
-		if b, err := exec.CommandContext(ctx, o.Sox, raw, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", out,
+		if b, err := exec.CommandContext(ctx, o.Sox, "-R", "-D", raw, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", out,
+			// -R -D above: no random dither, so regenerating gives the same bytes.
 			// Trim leading and trailing silence, then level every prompt alike.
 			"silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse", "norm", "-3").CombinedOutput(); err != nil {
 			return g, fmt.Errorf("generate prompt %q: sox: %w: %s", name, err, b)

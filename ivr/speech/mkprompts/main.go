@@ -30,7 +30,7 @@ func run(ctx context.Context, cfg, out string) error {
 	if err != nil {
 		return err
 	}
-	g, err := speech.Generate(ctx, set.Prompts, out, speech.Options{})
+	g, err := set.GeneratePrompts(ctx, out, speech.Options{})
 	if err != nil {
 		return err
 	}
