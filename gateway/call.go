@@ -158,6 +158,12 @@ func (c *call) NextEvent(ctx context.Context) (*ari.Event, error) {
 	if err != nil {
 		return nil, c.why(ctx, err)
 	}
+	c.handle(ctx, ev)
+	return ev, nil
+}
+
+// handle keeps the call's state from one of its events.
+func (c *call) handle(ctx context.Context, ev *ari.Event) {
 	switch ev.Type {
 	case "ChannelDtmfReceived":
 		if d, ok := ev.ARI.(*ari.ChannelDtmfReceived); ok && ev.ChannelID == c.channelID && len(d.Digit) == 1 {
@@ -171,7 +177,6 @@ func (c *call) NextEvent(ctx context.Context) (*ari.Event, error) {
 	case ari.TypeResync:
 		c.checkResync(ctx, ev.Snapshot)
 	}
-	return ev, nil
 }
 
 // checkResync ends the call if its channel did not survive a reconnect.
@@ -264,6 +269,12 @@ func (c *call) Play(ctx context.Context, p ivr.Prompt) (byte, error) {
 			if pf, ok := ev.ARI.(*ari.PlaybackFinished); ok && pf.Playback.State == "failed" {
 				return 0, fmt.Errorf("play %v: %w", p.Sounds, ErrPlaybackFailed)
 			}
+			// A hangup stops the playback too; its events may already be
+			// queued behind the finish. Take what is there.
+			c.drainReady(ctx)
+			if c.gone {
+				return 0, ErrCallerHangup
+			}
 			return 0, nil
 		case "ChannelDtmfReceived":
 			if p.BargeIn && len(c.digits) > 0 {
@@ -271,6 +282,17 @@ func (c *call) Play(ctx context.Context, p ivr.Prompt) (byte, error) {
 				return c.popDigit(), nil
 			}
 		}
+	}
+}
+
+// drainReady handles the events already queued, without waiting.
+func (c *call) drainReady(ctx context.Context) {
+	for !c.gone {
+		ev, ok := c.sub.TryNext()
+		if !ok {
+			return
+		}
+		c.handle(ctx, ev)
 	}
 }
 
