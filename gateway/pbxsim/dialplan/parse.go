@@ -64,7 +64,8 @@ type parser struct {
 	lastPri int // -2: none yet in this context (pbx_config's convention)
 	known   [][2]string
 
-	inBlock int // depth of ;-- --; comments
+	inBlock     int  // depth of ;-- --; comments
+	globalsPass bool // first pass: only [globals] assignments
 }
 
 func (p *parser) errorf(format string, args ...any) {
@@ -74,11 +75,16 @@ func (p *parser) errorf(format string, args ...any) {
 }
 
 func (p *parser) run(r io.Reader) error {
+	type rec struct {
+		num  int
+		text string
+	}
+	var lines []rec
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for sc.Scan() {
 		p.line++
-		p.handle(p.stripComments(sc.Text()))
+		lines = append(lines, rec{p.line, p.stripComments(sc.Text())})
 	}
 	if err := sc.Err(); err != nil {
 		p.line++
@@ -86,6 +92,16 @@ func (p *parser) run(r io.Reader) error {
 	}
 	if p.inBlock > 0 {
 		p.errorf("block comment ';--' not closed with '--;'")
+	}
+	// Asterisk sets all [globals] before it builds any context, so a
+	// context may use a global defined further down: two passes.
+	for _, pass := range []bool{true, false} {
+		p.globalsPass = pass
+		p.section, p.ctx = "", nil
+		for _, l := range lines {
+			p.line = l.num
+			p.handle(l.text)
+		}
 	}
 	return joinErrs(p.errs)
 }
@@ -136,6 +152,20 @@ func (p *parser) handle(line string) {
 	if line == "" {
 		return
 	}
+	if p.globalsPass {
+		// Only track sections and read globals; errors come in pass two.
+		if line[0] == '[' {
+			end := strings.IndexByte(line, ']')
+			p.section = ""
+			if end > 0 && strings.EqualFold(strings.TrimSpace(line[1:end]), "globals") && strings.TrimSpace(line[end+1:]) == "" {
+				p.section = "globals"
+			}
+			return
+		}
+		if p.section != "globals" {
+			return
+		}
+	}
 	switch line[0] {
 	case '[':
 		p.header(line)
@@ -158,6 +188,9 @@ func (p *parser) handle(line string) {
 	case "general":
 		// static, writeprotect, autofallthrough, ...: nothing to do here.
 	case "globals":
+		if !p.globalsPass {
+			return
+		}
 		if key == "" {
 			p.errorf("global variable without a name")
 			return
@@ -201,7 +234,8 @@ func (p *parser) header(line string) {
 		return
 	}
 	p.section = name
-	if name == "general" || name == "globals" {
+	if strings.EqualFold(name, "general") || strings.EqualFold(name, "globals") {
+		p.section = strings.ToLower(name)
 		return
 	}
 	c, ok := p.dp.contexts[name]
@@ -216,7 +250,11 @@ func (p *parser) header(line string) {
 func (p *parser) directive(key, value string) {
 	switch strings.ToLower(key) {
 	case "exten":
-		ext, rest, ok := strings.Cut(value, ",")
+		ext, rest, ok := cutOutsideBrackets(value)
+		if !ok && strings.Count(value, "[") > strings.Count(value, "]") {
+			p.errorf("extension %s has '[' without ']'", quote(value))
+			return
+		}
 		if !ok {
 			p.errorf("exten %s has no priority", quote(value))
 			return
@@ -229,6 +267,7 @@ func (p *parser) directive(key, value string) {
 		}
 		p.priority(p.lastExt, value)
 	case "include":
+		value = Substitute(value, p.lookupGlobal)
 		if value == "" {
 			p.errorf("include without a context name")
 			return
@@ -310,15 +349,18 @@ func (p *parser) priority(e *Extension, value string) {
 	var n int
 	switch strings.ToLower(pri) {
 	case "hint":
-		return // device state hints do not run
+		// Device state hints do not run. pbx_config still records -1 as
+		// the last priority, so a following "n" gives 0 (rejected below).
+		p.lastPri = -1
+		return
 	case "n", "next":
-		if p.lastPri < 0 {
+		if p.lastPri < -1 {
 			p.errorf("can't use 'next' priority on the first entry of context [%s]", p.ctx.Name)
 			return
 		}
 		n = p.lastPri + 1
 	case "s", "same":
-		if p.lastPri < 0 {
+		if p.lastPri < -1 {
 			p.errorf("can't use 'same' priority on the first entry of context [%s]", p.ctx.Name)
 			return
 		}
@@ -367,20 +409,16 @@ func (p *parser) priority(e *Extension, value string) {
 	p.lastPri = n
 }
 
-// splitApp splits "App(args)" (or the old "App,args") into name and raw
-// data. On failure ok is false and data says why.
+// splitApp splits "App(args)" into name and raw data: data runs from
+// the first '(' to the last ')'. The old "App,args" form is gone from
+// Asterisk (the whole text would be taken as the application's name), so
+// it fails here. On failure ok is false and data says why.
 func splitApp(s string) (app, data string, ok bool) {
 	if s == "" {
 		return "", "missing application name", false
 	}
-	comma := strings.IndexByte(s, ',')
-	paren := strings.IndexByte(s, '(')
-	switch {
-	case comma >= 0 && (paren < 0 || comma < paren):
-		app, data = s[:comma], s[comma+1:]
-	case paren < 0:
-		app = s
-	default:
+	app = s
+	if paren := strings.IndexByte(s, '('); paren >= 0 {
 		app = s[:paren]
 		rest := s[paren+1:]
 		end := strings.LastIndexByte(rest, ')')
@@ -399,8 +437,31 @@ func splitApp(s string) (app, data string, ok bool) {
 	for i := 0; i < len(app); i++ {
 		c := app[i]
 		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return "", "bad application name", false
+			return "", "bad application name (write App(args))", false
 		}
 	}
 	return app, data, true
+}
+
+// cutOutsideBrackets cuts at the first ',' that is not inside a pattern's
+// [set], as pbx_config's pbx_strsep does.
+func cutOutsideBrackets(s string) (before, after string, ok bool) {
+	square := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			square++
+		case ']':
+			if square > 0 {
+				square--
+			}
+		case '\\':
+			i++
+		case ',':
+			if square == 0 {
+				return s[:i], s[i+1:], true
+			}
+		}
+	}
+	return s, "", false
 }

@@ -95,7 +95,7 @@ func TestParseDetails(t *testing.T) {
 		{"s", 4, "Wait", "1", ""}, // n+1 after 2
 		{"5551234", 1, "NoOp", "dashes are eye candy", ""},
 		{"555-12-34", 1, "NoOp", "dashes are eye candy", ""},
-		{"92", 1, "NoOp", "anything longer", ""}, // _X. wins before the include is searched
+		{"910", 1, "NoOp", "anything longer", ""}, // _X. wins before the include is searched
 	} {
 		p, ok := dp.Find("from-pstn", tc.exten, tc.prio)
 		if !ok {
@@ -106,8 +106,13 @@ func TestParseDetails(t *testing.T) {
 			t.Errorf("%s,%d = %s(%s) label %q; want %s(%s) label %q", tc.exten, tc.prio, p.App, p.Data, p.Label, tc.app, tc.data, tc.label)
 		}
 	}
-	if p, ok := dp.Find("shared", "92", 1); !ok || p.App != "Old" || p.Data != "style,args" {
-		t.Errorf("old-style App,args: %+v", p)
+	for _, exten := range []string{"910", "9,0", "930"} {
+		if p, ok := dp.Find("shared", exten, 1); !ok || p.Data != "a comma inside a set" {
+			t.Errorf("shared,%s: %+v", exten, p)
+		}
+	}
+	if dp.Exists("shared", "920", 1) {
+		t.Error("920 must not match _9[1,3]X")
 	}
 	if dp.Exists("from-pstn", "s", 3) {
 		t.Error("s,3 should not exist (n+1 skips it)")
@@ -143,7 +148,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad app name", "[c]\nexten => 1,1,No Op(x)\n", "bad application name"},
 		{"duplicate", "[c]\nexten => 1,1,NoOp\nexten => 1,1,Answer\n", "t.conf:3: priority 1 of extension '1' already defined at line 2"},
 		{"dup label", "[c]\nexten => 1,1(a),NoOp\nsame => n(a),NoOp\n", "t.conf:3: label 'a' already used"},
-		{"bad set", "[c]\nexten => _1[23,1,NoOp\n", "t.conf:2: pattern '_1[23' has '[' without ']'"},
+		{"bad set", "[c]\nexten => _1[23,1,NoOp\n", "t.conf:2: extension '_1[23,1,NoOp' has '[' without ']'"},
+		{"old comma syntax", "[c]\nexten => 1,1,Dial,PJSIP/1\n", "t.conf:2: application 'Dial,PJSIP/1': bad application name"},
+		{"n after hint", "[c]\nexten => 1,hint,PJSIP/1\nsame => n,NoOp\n", "t.conf:3: invalid priority 0"},
 		{"empty pattern", "[c]\nexten => _,1,NoOp\n", "empty pattern"},
 		{"cid match", "[c]\nexten => 1/555,1,NoOp\n", "caller-id matching '1/555' is not supported"},
 		{"timed include", "[c]\ninclude => other,9:00-17:00,mon-fri,*,*\n", "time-conditional include"},
@@ -168,6 +175,16 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestGlobalsBeforeContexts(t *testing.T) {
+	dp, err := Parse(strings.NewReader("[c]\nexten => ${EXT},1,NoOp\ninclude => ${INC}\n[GLOBALS]\nEXT=42\nINC=d\n[d]\nexten => 7,1,NoOp\n"), "g.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dp.Exists("c", "42", 1) || !dp.Exists("c", "7", 1) {
+		t.Errorf("globals defined later not applied:\n%s", dp)
 	}
 }
 
