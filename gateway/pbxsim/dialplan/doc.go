@@ -6,8 +6,8 @@
 // It is pure: it imports nothing of liandong and does no I/O besides
 // reading configuration. The emulator core drives it through the small
 // Channel interface; the executor itself handles the dialplan-control
-// applications (Goto, GotoIf, Set, MSet, NoOp, ExecIf) and passes every
-// other application to Channel.Exec.
+// applications (Goto, GotoIf, Set, MSet, NoOp, ExecIf, Gosub, GosubIf,
+// Return, StackPop) and passes every other application to Channel.Exec.
 //
 // Asterisk behaviour followed (main/pbx.c, __ast_pbx_run and
 // pbx_find_extension, default settings autofallthrough=yes and
@@ -36,12 +36,17 @@
 //   - A Goto to a label that does not exist fails the application (the
 //     channel hangs up, "i" is not used); a Goto to an extension that does
 //     not exist is handled like any missing extension ("i").
+//   - Gosub pushes a frame: ARG1..ARGn and ARGC are LOCAL variables
+//     (restored on Return; a variable that did not exist is set to ""),
+//     a destination that does not exist fails the application, Return
+//     sets GOSUB_RETVAL and comes back to the priority after the Gosub.
 //   - Whenever the dialplan ends (but not when Run's context is cancelled),
 //     the "h" extension of the current context runs, from priority 1, with
 //     ${EXTEN} = h, until an application fails or a priority is missing.
 //
 // Not supported (a clear parse error, never silently wrong): #include and
 // #exec, context templates "[ctx](...)", switches, time-conditional
-// includes, caller-id matching "exten => 123/456,...". Gosub/Return and
-// other applications are passed to Channel.Exec.
+// includes, caller-id matching "exten => 123/456,...", the old
+// "App,args" form. Other applications (Macro, WaitExten, Background, ...)
+// are passed to Channel.Exec like any application.
 package dialplan

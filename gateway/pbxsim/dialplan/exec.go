@@ -106,6 +106,17 @@ type run struct {
 	// exception is the reason of the last raised exception, for
 	// ${EXCEPTION(reason)} in the "e" extension.
 	exception string
+	// stack holds the Gosub frames, innermost last.
+	stack []*frame
+}
+
+// frame is one Gosub: where Return goes and the LOCAL variables it
+// shadows (restored on Return).
+type frame struct {
+	ret   Location
+	argc  int
+	saved map[string]*string // nil value: the variable did not exist
+	order []string
 }
 
 // outcome of one priority.
@@ -236,6 +247,14 @@ func (r *run) app(ctx context.Context, app, data string) (outcome, error) {
 		return r.gotoApp(branch)
 	case "execif":
 		return r.execIf(ctx, data)
+	case "gosub":
+		return r.gosub(data)
+	case "gosubif":
+		return r.gosubIf(data)
+	case "return":
+		return r.ret(data, true)
+	case "stackpop":
+		return r.ret("", false)
 	}
 	return r.execApp(ctx, app, SplitArgs(data))
 }
@@ -292,13 +311,46 @@ func (r *run) set(data string) {
 		r.dp.SetGlobal(g, value)
 		return
 	}
+	if l, ok := funcArg(name, "LOCAL"); ok {
+		r.setLocal(l, value)
+		return
+	}
+	r.ch.SetVar(name, value)
+}
+
+// setLocal sets a variable that the innermost Gosub frame restores on
+// Return. Outside any Gosub it is an ordinary channel variable.
+func (r *run) setLocal(name, value string) {
+	if n := len(r.stack); n > 0 {
+		f := r.stack[n-1]
+		if _, done := f.saved[name]; !done {
+			var old *string
+			if v, ok := r.ch.Var(name); ok {
+				old = &v
+			}
+			f.saved[name] = old
+			f.order = append(f.order, name)
+		}
+	}
 	r.ch.SetVar(name, value)
 }
 
 // gotoApp is Goto([[context,]exten,]priority) (ast_parseable_goto).
 func (r *run) gotoApp(data string) (outcome, error) {
+	target, err := r.resolveGoto(data)
+	if err != nil {
+		return ended, err
+	}
+	r.context, r.exten, r.prio = target.Context, target.Exten, target.Priority
+	return jumped, nil
+}
+
+// resolveGoto turns "[[context,]exten,]priority" into a location: the
+// priority a number, "+n"/"-n" relative to the current one, or a label of
+// the target extension.
+func (r *run) resolveGoto(data string) (Location, error) {
 	if data == "" {
-		return ended, fmt.Errorf("dialplan run: Goto requires an argument: %w", ErrBadGoto)
+		return Location{}, fmt.Errorf("dialplan run: Goto requires an argument: %w", ErrBadGoto)
 	}
 	parts := strings.SplitN(data, ",", 4)
 	var ctxName, exten, pri string
@@ -328,14 +380,102 @@ func (r *run) gotoApp(data string) (outcome, error) {
 	if !ok {
 		n, ok = r.dp.FindLabel(target.Context, target.Exten, pri)
 		if !ok {
-			return ended, fmt.Errorf("dialplan run: priority %q must be a number > 0, or valid label: %w", pri, ErrBadGoto)
+			return Location{}, fmt.Errorf("dialplan run: priority %q must be a number > 0, or valid label: %w", pri, ErrBadGoto)
 		}
 		mode = 0
 	}
 	if mode != 0 {
 		n = r.prio + n*mode
 	}
-	r.context, r.exten, r.prio = target.Context, target.Exten, n
+	target.Priority = n
+	return target, nil
+}
+
+// gosub is Gosub([[context,]exten,]priority[(arg1[,...])]) (app_stack):
+// the arguments become LOCAL ARG1..ARGn and ARGC; Return comes back to
+// the priority after the Gosub. A destination that does not exist fails
+// the application.
+func (r *run) gosub(data string) (outcome, error) {
+	label, argText, hasArgs := strings.Cut(data, "(")
+	var args []string
+	if hasArgs {
+		if end := strings.LastIndexByte(argText, ')'); end >= 0 {
+			argText = argText[:end]
+		}
+		args = separate(argText, ',', false, 0)
+	}
+	target, err := r.resolveGoto(label)
+	if err != nil {
+		return ended, fmt.Errorf("dialplan run: Gosub address is invalid: %w", err)
+	}
+	if !r.dp.Exists(target.Context, target.Exten, target.Priority) {
+		return ended, fmt.Errorf("dialplan run: Gosub to non-existent %s: %w", Location{target.Context, maskExten(target.Exten), target.Priority, ""}, ErrBadGoto)
+	}
+	prevArgc := 0
+	if n := len(r.stack); n > 0 {
+		prevArgc = r.stack[n-1].argc
+	}
+	r.stack = append(r.stack, &frame{
+		ret:   Location{Context: r.context, Exten: r.exten, Priority: r.prio + 1},
+		argc:  len(args),
+		saved: map[string]*string{},
+	})
+	for i, a := range args {
+		r.setLocal("ARG"+strconv.Itoa(i+1), a)
+	}
+	for i := len(args) + 1; i <= prevArgc; i++ {
+		r.setLocal("ARG"+strconv.Itoa(i), "") // mask the caller's extra arguments
+	}
+	r.setLocal("ARGC", strconv.Itoa(len(args)))
+	r.context, r.exten, r.prio = target.Context, target.Exten, target.Priority
+	return jumped, nil
+}
+
+// gosubIf is GosubIf(cond?labeliftrue[(args)][:labeliffalse[(args)]]).
+func (r *run) gosubIf(data string) (outcome, error) {
+	parts := separate(data, '?', false, 2)
+	if len(parts) < 2 {
+		return ended, fmt.Errorf("dialplan run: GosubIf requires 'cond?label': %w", ErrAppUsage)
+	}
+	branches := separate(parts[1], ':', false, 2)
+	var branch string
+	if checkCondition(parts[0]) {
+		if len(branches) > 0 {
+			branch = branches[0]
+		}
+	} else if len(branches) > 1 {
+		branch = branches[1]
+	}
+	if branch == "" {
+		return advance, nil
+	}
+	return r.gosub(branch)
+}
+
+// ret pops the innermost Gosub frame, restoring its LOCAL variables;
+// Return also jumps back and sets GOSUB_RETVAL, StackPop does not.
+func (r *run) ret(value string, jump bool) (outcome, error) {
+	n := len(r.stack)
+	if n == 0 {
+		if !jump {
+			return advance, nil
+		}
+		return ended, fmt.Errorf("dialplan run: Return without Gosub: %w", ErrAppUsage)
+	}
+	f := r.stack[n-1]
+	r.stack = r.stack[:n-1]
+	for _, name := range f.order {
+		old := ""
+		if v := f.saved[name]; v != nil {
+			old = *v
+		}
+		r.ch.SetVar(name, old)
+	}
+	if !jump {
+		return advance, nil
+	}
+	r.ch.SetVar("GOSUB_RETVAL", value)
+	r.context, r.exten, r.prio = f.ret.Context, f.ret.Exten, f.ret.Priority
 	return jumped, nil
 }
 
@@ -397,6 +537,9 @@ func (r *run) lookup(name string) (string, bool) {
 	}
 	if g, ok := funcArg(name, "GLOBAL"); ok {
 		return r.dp.Global(g)
+	}
+	if l, ok := funcArg(name, "LOCAL"); ok {
+		name = l
 	}
 	if v, ok := r.ch.Var(name); ok {
 		return v, true
