@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -47,6 +46,8 @@ type Tracker interface {
 	Executing(loc Location, app, data string)
 }
 
+var discard = slog.New(slog.DiscardHandler)
+
 // Executor runs channels through a dialplan. The zero value is ready to
 // use and logs nothing.
 type Executor struct {
@@ -70,7 +71,7 @@ func Run(ctx context.Context, dp *Dialplan, ch Channel, start Location) error {
 func (e *Executor) Run(ctx context.Context, dp *Dialplan, ch Channel, start Location) error {
 	log := e.Log
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = discard
 	}
 	r := &run{dp: dp, ch: ch, log: log, context: start.Context, exten: start.Exten, prio: start.Priority}
 	if start.Label != "" {
@@ -489,15 +490,14 @@ func (r *run) execIf(ctx context.Context, data string) (outcome, error) {
 	}
 	apps := separate(parts[1], ':', false, 2)
 	var chosen string
-	if checkCondition(parts[0]) {
-		if len(apps) > 0 {
-			chosen = apps[0]
-		}
-	} else if len(apps) > 1 {
+	cond := checkCondition(parts[0])
+	switch {
+	case cond && len(apps) > 0:
+		chosen = apps[0]
+	case !cond && len(apps) > 1:
 		chosen = apps[1]
-	}
-	if chosen == "" {
-		return advance, nil
+	case !cond:
+		return advance, nil // no false branch: nothing to do
 	}
 	app, appData := chosen, ""
 	if i := strings.IndexByte(chosen, '('); i >= 0 {
@@ -505,6 +505,11 @@ func (r *run) execIf(ctx context.Context, data string) (outcome, error) {
 		if j := strings.LastIndexByte(appData, ')'); j >= 0 {
 			appData = appData[:j]
 		}
+	}
+	app = strings.TrimSpace(app)
+	if app == "" {
+		// Asterisk: "Could not find application!", the app fails.
+		return ended, fmt.Errorf("dialplan run: ExecIf without an application: %w", ErrAppUsage)
 	}
 	return r.app(ctx, app, appData)
 }

@@ -126,6 +126,7 @@ exten => execif,1,ExecIf($[1=1]?UserEvent(true,1):UserEvent(false))
  same => n,ExecIf($[1=2]?UserEvent(true):UserEvent(false,2))
  same => n,ExecIf(0?UserEvent(never))
  same => n,ExecIf(1?Goto(in,fall,1))
+exten => execif2,1,ExecIf(1?:UserEvent(false))
 exten => fail,1,Unknown(x)
  same => n,NoOp(not reached)
 exten => _X.,1,UserEvent(pattern ${EXTEN:1})
@@ -276,6 +277,12 @@ func TestRun(t *testing.T) {
 			name:  "execif",
 			start: Location{Context: "in", Exten: "execif"},
 			want:  append([]string{"UserEvent(true|1)", "UserEvent(false|2)", "Answer()"}, hangupH...),
+		},
+		{
+			name:    "execif true without app fails",
+			start:   Location{Context: "in", Exten: "execif2"},
+			want:    hangupH,
+			wantErr: ErrAppUsage,
 		},
 		{
 			name:    "failing application",
