@@ -59,7 +59,7 @@ func TestGosub(t *testing.T) {
 				"set ARG1=a", `set ARG2="b,c"`, "set ARGC=2", "set GOSUB_RETVAL=",
 				"UserEvent(sub again|a|b,c)",
 				"set ARG1=outer", "set ARG2=", "set ARGC=", "set GOSUB_RETVAL=ret a",
-				"UserEvent(back|ret a|outer)", // trailing empty argument dropped
+				"UserEvent(back|ret a|outer|)",
 				"set ARG1=y", "set ARGC=1",
 				"UserEvent(sub|y||1)",
 				"set ARG1=outer", "set ARGC=", "set GOSUB_RETVAL=plain y",

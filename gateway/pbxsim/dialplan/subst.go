@@ -227,8 +227,9 @@ func Substring(v string, offset, length int) string {
 // SplitArgs splits application data on commas as Asterisk's
 // AST_STANDARD_APP_ARGS does: commas inside parentheses or double quotes
 // do not split, the quotes are removed, a backslash makes the next
-// character literal (and is removed). Empty data gives no arguments; a
-// trailing empty argument is dropped ("a," is one argument).
+// character literal (and is removed); commas inside [brackets] do not
+// split either. Empty data gives no arguments; a trailing comma gives a
+// trailing empty argument ("a," is two arguments).
 func SplitArgs(data string) []string {
 	return separate(data, ',', true, 0)
 }
@@ -239,14 +240,17 @@ func SplitArgs(data string) []string {
 func separate(data string, delim byte, remove bool, max int) []string {
 	var out []string
 	var cur strings.Builder
-	paren, quoted := 0, false
+	paren, bracket, quoted := 0, 0, false
+	endedOnDelim := false
 	i := 0
 	for i < len(data) {
 		if max > 0 && len(out) == max-1 {
 			out = append(out, data[i:])
+			endedOnDelim = false
 			break
 		}
 		cur.Reset()
+		endedOnDelim = false
 	scan:
 		for ; i < len(data); i++ {
 			c := data[i]
@@ -256,6 +260,12 @@ func separate(data string, delim byte, remove bool, max int) []string {
 			case c == ')':
 				if paren > 0 {
 					paren--
+				}
+			case c == '[':
+				bracket++
+			case c == ']':
+				if bracket > 0 {
+					bracket--
 				}
 			case c == '"' && delim != '"':
 				quoted = !quoted
@@ -271,13 +281,17 @@ func separate(data string, delim byte, remove bool, max int) []string {
 				}
 				i++
 				c = data[i]
-			case c == delim && paren == 0 && !quoted:
+			case c == delim && paren == 0 && bracket == 0 && !quoted:
 				i++
+				endedOnDelim = true
 				break scan
 			}
 			cur.WriteByte(c)
 		}
 		out = append(out, cur.String())
+	}
+	if endedOnDelim {
+		out = append(out, "") // "a," has an empty second argument
 	}
 	return out
 }

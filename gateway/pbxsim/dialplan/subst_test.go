@@ -101,7 +101,9 @@ func TestSplitArgs(t *testing.T) {
 		{"a,b,c", []string{"a", "b", "c"}},
 		{"a,,c", []string{"a", "", "c"}},
 		{",b", []string{"", "b"}},
-		{"a,", []string{"a"}}, // trailing empty argument dropped, as Asterisk does
+		{"a,", []string{"a", ""}},
+		{",", []string{"", ""}},
+		{"[a,b],c", []string{"[a,b]", "c"}},
 		{"PJSIP/1001,30,tT", []string{"PJSIP/1001", "30", "tT"}},
 		{"f(a,b),c", []string{"f(a,b)", "c"}},
 		{`"a,b",c`, []string{"a,b", "c"}},
