@@ -9,27 +9,28 @@ import (
 	"strings"
 )
 
-// ErrExpr is wrapped by Eval's errors; in ${...} text a failed $[...]
-// expands to "", as in Asterisk.
+// ErrExpr is wrapped by Eval's errors. In ${...} text a $[...] that does
+// not parse expands to "0", as in Asterisk.
 var ErrExpr = errors.New("bad expression")
 
-// maxExprDepth bounds parenthesis nesting of an expression.
+// maxExprDepth bounds nesting of an expression.
 const maxExprDepth = 200
 
-// Eval evaluates the text of a $[...] expression (already substituted)
-// with Asterisk's operators, lowest precedence first: "c ? a :: b", "|",
-// "&", "= == != < > <= >=", "+ -", "* / %", unary "! -", regex ": =~",
-// parentheses. Values are strings; both operands numeric means numeric
-// comparison and arithmetic (floating point, printed without a trailing
-// ".0"), else string comparison. Comparisons give "1" or "0". Double
-// quotes delimit strings.
+// Eval evaluates the text of a $[...] expression (already substituted) as
+// Asterisk's ast_expr2 does. Operators, lowest precedence first:
+// "c ? a :: b"; "|" "||"; "&" "&&"; "= == != < > <= >="; "+ -";
+// "* / %"; unary "! -"; regex ": =~" and concatenation "~~"; parentheses.
+// Bare words are strings, digit runs ("12", "1.5") numeric strings; a
+// comparison is numeric only when neither side is a string, else it
+// compares text. Quoted strings keep their quotes (so "a" = "a" holds but
+// "a" = a does not). Arithmetic is floating point; a non-numeric operand
+// counts as described in the source (x + word = x, word * x = 0, x / 0 =
+// 2147483647). Comparisons give 1 or 0. An empty expression gives "".
+// Dialplan functions inside $[...] (e.g. SQRT(4)) are not supported.
 func Eval(expr string) (string, error) {
-	toks, err := lexExpr(expr)
-	if err != nil {
-		return "", err
-	}
+	toks := lexExpr(expr)
 	if len(toks) == 0 {
-		return "", nil // $[] is empty
+		return "", nil
 	}
 	p := &exprParser{toks: toks}
 	v, err := p.ternary(0)
@@ -43,31 +44,37 @@ func Eval(expr string) (string, error) {
 }
 
 type token struct {
-	s      string
-	op     bool
-	quoted bool
+	s  string
+	op bool
+	v  value
 }
 
-var exprOps = []string{"::", "=~", "!=", "<=", ">=", "==", "|", "&", "=", "<", ">", "+", "-", "*", "/", "%", "?", "!", "(", ")", ":"}
+// Longest first, as flex matches.
+var exprOps = []string{"||", "&&", "==", "=~", "~~", ">=", "<=", "!=", "::",
+	"|", "&", "=", ">", "<", "+", ",", "-", "*", "/", "%", "?", "!", ":", "(", ")"}
 
-func lexExpr(s string) ([]token, error) {
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		strings.IndexByte(".';\\_^#@", c) >= 0 || c >= 0x80
+}
+
+func lexExpr(s string) []token {
 	var toks []token
 	i := 0
 outer:
 	for i < len(s) {
 		c := s[i]
-		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+		switch c {
+		case ' ', '\t', '\r', '\n':
 			i++
 			continue
-		}
-		if c == '"' {
-			end := strings.IndexByte(s[i+1:], '"')
-			if end < 0 {
-				return nil, fmt.Errorf("%w: unterminated string", ErrExpr)
+		case '"':
+			if end := strings.IndexByte(s[i+1:], '"'); end >= 0 {
+				t := s[i : i+end+2] // the quotes stay part of the string
+				toks = append(toks, token{s: t, v: value{kind: kindString, s: t}})
+				i += end + 2
+				continue
 			}
-			toks = append(toks, token{s: s[i+1 : i+1+end], quoted: true})
-			i += end + 2
-			continue
 		}
 		for _, op := range exprOps {
 			if strings.HasPrefix(s[i:], op) {
@@ -77,81 +84,138 @@ outer:
 			}
 		}
 		j := i
-		for j < len(s) && !strings.ContainsRune(" \t\n\r\"|&=<>+-*/%?!():", rune(s[j])) {
-			j++
+		for j < len(s) {
+			switch {
+			case isWordByte(s[j]):
+				j++
+			case s[j] == '$' && j+1 < len(s) && s[j+1] != '{':
+				j += 2
+			default:
+				goto done
+			}
 		}
-		toks = append(toks, token{s: s[i:j]})
+	done:
+		if j == i {
+			i++ // flex's default rule: an unmatched character is skipped
+			continue
+		}
+		w := s[i:j]
+		kind := kindString
+		if isNumericToken(w) {
+			kind = kindNumStr
+		}
+		toks = append(toks, token{s: w, v: value{kind: kind, s: w}})
 		i = j
 	}
-	return toks, nil
+	return toks
 }
 
-// value is a string that may be a number.
+// isNumericToken is the lexer's [0-9]+(\.[0-9]+)? rule.
+func isNumericToken(w string) bool {
+	intPart, frac, hasDot := strings.Cut(w, ".")
+	if intPart == "" || strings.Trim(intPart, "0123456789") != "" {
+		return false
+	}
+	return !hasDot || frac != "" && strings.Trim(frac, "0123456789") == ""
+}
+
+type valueKind int
+
+const (
+	kindString valueKind = iota // AST_EXPR_string
+	kindNumStr                  // AST_EXPR_numeric_string
+	kindNumber                  // AST_EXPR_number
+)
+
 type value struct {
-	s      string
-	quoted bool
-	num    float64
-	isNum  bool
+	kind valueKind
+	s    string
+	n    float64
 }
 
-func strVal(s string, quoted bool) value {
-	v := value{s: s, quoted: quoted}
-	if !quoted {
-		if f, ok := parseNum(s); ok {
-			v.num, v.isNum = f, true
+func number(f float64) value { return value{kind: kindNumber, n: f} }
+
+// makeStr is make_str: a result string that looks numeric is a numeric
+// string.
+func makeStr(s string) value {
+	isint := s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '-' || s[0] == '.')
+	for i := 0; isint && i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+			isint = false
 		}
 	}
-	return v
-}
-
-func numVal(f float64) value { return value{s: formatNum(f), num: f, isNum: true} }
-
-func boolVal(b bool) value {
-	if b {
-		return numVal(1)
+	if isint {
+		return value{kind: kindNumStr, s: s}
 	}
-	return numVal(0)
+	return value{kind: kindString, s: s}
 }
 
-func (v value) String() string { return v.s }
+func (v value) String() string {
+	if v.kind == kindNumber {
+		return formatNum(v.n)
+	}
+	return v.s
+}
 
-// zeroOrNull is ast_expr2's is_zero_or_null: "" or a number equal to 0.
+// toNumber is to_number: numbers and numeric strings convert, strings do
+// not.
+func (v value) toNumber() (float64, bool) {
+	switch v.kind {
+	case kindNumber:
+		return v.n, true
+	case kindNumStr:
+		f, err := strconv.ParseFloat(strings.TrimSpace(v.s), 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return 0, false
+			}
+			f = leadingFloat(v.s)
+		}
+		return f, true
+	}
+	return 0, false
+}
+
+// leadingFloat reads the numeric prefix of s, as strtod does.
+func leadingFloat(s string) float64 {
+	for j := len(s); j > 0; j-- {
+		if f, err := strconv.ParseFloat(s[:j], 64); err == nil {
+			return f
+		}
+	}
+	return 0
+}
+
+// zeroOrNull is is_zero_or_null.
 func (v value) zeroOrNull() bool {
-	if v.isNum {
-		return v.num == 0
+	if v.kind == kindNumber {
+		return v.n == 0
 	}
-	return v.s == ""
+	if v.s == "" {
+		return true
+	}
+	n, ok := v.toNumber()
+	return ok && n == 0
 }
 
-func parseNum(s string) (float64, bool) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !(c >= '0' && c <= '9' || c == '.' || (i == 0 && (c == '-' || c == '+'))) {
-			return 0, false
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
-}
-
-// formatNum prints like Asterisk's "%.18Lg" for the values a dialplan
-// meets: integers without a fraction, others in their shortest form.
+// formatNum prints like Asterisk's "%.18Lg" would for the value meant:
+// float64 results are first rounded to 15 significant digits so that
+// 0.1+0.2 prints 0.3, as the long double Asterisk uses does.
 func formatNum(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e18 {
 		return strconv.FormatInt(int64(f), 10)
 	}
-	a := math.Abs(f)
-	if a >= 1e-4 && a < 1e18 {
-		return strconv.FormatFloat(f, 'f', -1, 64)
+	r, err := strconv.ParseFloat(strconv.FormatFloat(f, 'e', 14, 64), 64)
+	if err != nil {
+		r = f
 	}
-	return strconv.FormatFloat(f, 'e', -1, 64)
+	if a := math.Abs(r); a >= 1e-4 && a < 1e18 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(r, 'e', -1, 64)
 }
 
 type exprParser struct {
@@ -171,51 +235,51 @@ func (p *exprParser) peekOp(ops ...string) (string, bool) {
 	return "", false
 }
 
+func tooDeep() error { return fmt.Errorf("%w: nested too deeply", ErrExpr) }
+
 func (p *exprParser) ternary(depth int) (value, error) {
 	if depth > maxExprDepth {
-		return value{}, fmt.Errorf("%w: nested too deeply", ErrExpr)
+		return value{}, tooDeep()
 	}
 	c, err := p.or(depth)
-	if err != nil {
-		return value{}, err
-	}
-	for {
+	for err == nil {
 		if _, ok := p.peekOp("?"); !ok {
-			return c, nil
+			break
 		}
 		p.pos++
-		a, err := p.or(depth)
-		if err != nil {
-			return value{}, err
+		var a, b value
+		if a, err = p.or(depth); err != nil {
+			break
 		}
 		if _, ok := p.peekOp("::"); !ok {
 			return value{}, fmt.Errorf("%w: '?' without '::'", ErrExpr)
 		}
 		p.pos++
-		b, err := p.or(depth)
-		if err != nil {
-			return value{}, err
+		if b, err = p.or(depth); err != nil {
+			break
 		}
-		if cond(c) {
+		if condTrue(c) {
 			c = a
 		} else {
 			c = b
 		}
 	}
+	return c, err
 }
 
-// cond is op_cond's truth: strings true unless "", "\"\"" or "0".
-func cond(v value) bool {
-	if v.isNum {
-		return v.num != 0
+// condTrue is op_cond's test.
+func condTrue(v value) bool {
+	if v.kind == kindString {
+		return v.s != "" && v.s != `""` && v.s != "0"
 	}
-	return v.s != "" && v.s != `""` && v.s != "0"
+	n, _ := v.toNumber()
+	return n != 0
 }
 
 func (p *exprParser) or(depth int) (value, error) {
 	l, err := p.and(depth)
 	for err == nil {
-		if _, ok := p.peekOp("|"); !ok {
+		if _, ok := p.peekOp("|", "||"); !ok {
 			break
 		}
 		p.pos++
@@ -230,16 +294,23 @@ func (p *exprParser) or(depth int) (value, error) {
 func (p *exprParser) and(depth int) (value, error) {
 	l, err := p.cmp(depth)
 	for err == nil {
-		if _, ok := p.peekOp("&"); !ok {
+		if _, ok := p.peekOp("&", "&&"); !ok {
 			break
 		}
 		p.pos++
 		var r value
 		if r, err = p.cmp(depth); err == nil && (l.zeroOrNull() || r.zeroOrNull()) {
-			l = numVal(0)
+			l = number(0)
 		}
 	}
 	return l, err
+}
+
+func boolNum(b bool) value {
+	if b {
+		return number(1)
+	}
+	return number(0)
 }
 
 func (p *exprParser) cmp(depth int) (value, error) {
@@ -255,29 +326,33 @@ func (p *exprParser) cmp(depth int) (value, error) {
 			break
 		}
 		var c int
-		if l.isNum && r.isNum {
-			switch {
-			case l.num < r.num:
-				c = -1
-			case l.num > r.num:
-				c = 1
-			}
+		if l.kind == kindString || r.kind == kindString {
+			c = strings.Compare(l.String(), r.String())
 		} else {
-			c = strings.Compare(l.s, r.s)
+			a, _ := l.toNumber()
+			b, _ := r.toNumber()
+			switch {
+			case a < b:
+				c = -1
+			case a > b:
+				c = 1
+			case a != b: // NaN
+				c = 2
+			}
 		}
 		switch op {
 		case "=", "==":
-			l = boolVal(c == 0)
+			l = boolNum(c == 0)
 		case "!=":
-			l = boolVal(c != 0)
+			l = boolNum(c != 0)
 		case "<":
-			l = boolVal(c < 0)
+			l = boolNum(c == -1)
 		case ">":
-			l = boolVal(c > 0)
+			l = boolNum(c == 1)
 		case "<=":
-			l = boolVal(c <= 0)
+			l = boolNum(c == -1 || c == 0)
 		case ">=":
-			l = boolVal(c >= 0)
+			l = boolNum(c == 1 || c == 0)
 		}
 	}
 	return l, err
@@ -295,10 +370,21 @@ func (p *exprParser) add(depth int) (value, error) {
 		if r, err = p.mul(depth); err != nil {
 			break
 		}
-		if op == "+" {
-			l = numVal(l.num + r.num) // a non-numeric operand counts as 0
-		} else {
-			l = numVal(l.num - r.num)
+		a, aok := l.toNumber()
+		b, bok := r.toNumber()
+		switch {
+		case !aok && !bok:
+			l = number(0)
+		case !aok && op == "+":
+			l = r
+		case !aok:
+			l = number(-b)
+		case !bok:
+			// l stays
+		case op == "+":
+			l = number(a + b)
+		default:
+			l = number(a - b)
 		}
 	}
 	return l, err
@@ -316,19 +402,33 @@ func (p *exprParser) mul(depth int) (value, error) {
 		if r, err = p.unary(depth); err != nil {
 			break
 		}
+		a, aok := l.toNumber()
+		b, bok := r.toNumber()
 		switch op {
 		case "*":
-			l = numVal(l.num * r.num)
+			if !aok || !bok {
+				l = number(0)
+			} else {
+				l = number(a * b)
+			}
 		case "/":
-			if r.num == 0 {
-				return value{}, fmt.Errorf("%w: division by zero", ErrExpr)
+			switch {
+			case !aok:
+				l = number(0)
+			case !bok || b == 0:
+				l = number(math.MaxInt32)
+			default:
+				l = number(a / b)
 			}
-			l = numVal(l.num / r.num)
 		case "%":
-			if r.num == 0 {
-				return value{}, fmt.Errorf("%w: division by zero", ErrExpr)
+			switch {
+			case !aok || !bok:
+				l = number(0)
+			case b == 0:
+				l = number(0)
+			default:
+				l = number(math.Mod(a, b))
 			}
-			l = numVal(math.Mod(l.num, r.num))
 		}
 	}
 	return l, err
@@ -336,26 +436,39 @@ func (p *exprParser) mul(depth int) (value, error) {
 
 func (p *exprParser) unary(depth int) (value, error) {
 	if depth > maxExprDepth {
-		return value{}, fmt.Errorf("%w: nested too deeply", ErrExpr)
+		return value{}, tooDeep()
 	}
-	if op, ok := p.peekOp("!", "-"); ok {
-		p.pos++
-		v, err := p.unary(depth + 1)
-		if err != nil {
-			return value{}, err
-		}
-		if op == "-" {
-			return numVal(-v.num), nil
-		}
-		return boolVal(v.zeroOrNull()), nil
+	op, ok := p.peekOp("!", "-")
+	if !ok {
+		return p.regex(depth)
 	}
-	return p.regex(depth)
+	p.pos++
+	v, err := p.unary(depth + 1)
+	if err != nil {
+		return value{}, err
+	}
+	if op == "-" {
+		n, ok := v.toNumber()
+		if !ok {
+			return number(0), nil
+		}
+		return number(-n), nil
+	}
+	// op_compl: numbers by value; strings "" and "0" false, else atoi.
+	var truth bool
+	if v.kind == kindNumber {
+		truth = v.n != 0
+	} else if v.s != "" && v.s != "0" {
+		n, _, _ := scanInt(v.s)
+		truth = n != 0
+	}
+	return boolNum(!truth), nil
 }
 
 func (p *exprParser) regex(depth int) (value, error) {
 	l, err := p.primary(depth)
 	for err == nil {
-		op, ok := p.peekOp(":", "=~")
+		op, ok := p.peekOp(":", "=~", "~~")
 		if !ok {
 			break
 		}
@@ -364,33 +477,43 @@ func (p *exprParser) regex(depth int) (value, error) {
 		if r, err = p.primary(depth); err != nil {
 			break
 		}
-		l, err = regexOp(l.s, r.s, op == ":")
+		if op == "~~" {
+			l = makeStr(l.String() + r.String())
+			continue
+		}
+		l = regexOp(stripQuotes(l.String()), stripQuotes(r.String()), op == ":")
 	}
 	return l, err
 }
 
-// regexOp is expr(1)'s match: anchored for ':', unanchored for '=~'. With
-// a subexpression the first group's text is the result, else the length
-// of the match (0 when there is none).
-func regexOp(s, pattern string, anchored bool) (value, error) {
-	if anchored {
-		pattern = "^(?:" + pattern + ")"
+// stripQuotes is strip_quotes: when a string starts and ends with '"',
+// every '"' in it is removed.
+func stripQuotes(s string) string {
+	if len(s) >= 1 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s, `"`, "")
 	}
+	return s
+}
+
+// regexOp is op_colon (anchored at the start) and op_eqtilde: with a
+// matching group its text, else the match length; no match gives 0, or ""
+// when the expression has groups. A bad expression gives "".
+func regexOp(s, pattern string, anchored bool) value {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return value{}, fmt.Errorf("%w: regular expression: %v", ErrExpr, err)
+		return makeStr("")
 	}
 	m := re.FindStringSubmatchIndex(s)
-	if re.NumSubexp() > 0 {
-		if m == nil || m[2] < 0 {
-			return strVal("", false), nil
+	if m != nil && (!anchored || m[0] == 0) {
+		if len(m) >= 4 && m[2] >= 0 {
+			return makeStr(s[m[2]:m[3]])
 		}
-		return strVal(s[m[2]:m[3]], false), nil
+		return number(float64(m[1] - m[0]))
 	}
-	if m == nil {
-		return numVal(0), nil
+	if re.NumSubexp() == 0 {
+		return number(0)
 	}
-	return numVal(float64(m[1] - m[0])), nil
+	return makeStr("")
 }
 
 func (p *exprParser) primary(depth int) (value, error) {
@@ -398,21 +521,24 @@ func (p *exprParser) primary(depth int) (value, error) {
 		return value{}, fmt.Errorf("%w: unexpected end", ErrExpr)
 	}
 	t := p.toks[p.pos]
-	if t.op {
-		if t.s != "(" {
-			return value{}, fmt.Errorf("%w: unexpected %q", ErrExpr, t.s)
-		}
+	if !t.op {
 		p.pos++
-		v, err := p.ternary(depth + 1)
-		if err != nil {
-			return value{}, err
+		if _, ok := p.peekOp("("); ok {
+			return value{}, fmt.Errorf("%w: function %s() in an expression is not supported", ErrExpr, t.s)
 		}
-		if _, ok := p.peekOp(")"); !ok {
-			return value{}, fmt.Errorf("%w: missing ')'", ErrExpr)
-		}
-		p.pos++
-		return v, nil
+		return t.v, nil
+	}
+	if t.s != "(" {
+		return value{}, fmt.Errorf("%w: unexpected %q", ErrExpr, t.s)
 	}
 	p.pos++
-	return strVal(t.s, t.quoted), nil
+	v, err := p.ternary(depth + 1)
+	if err != nil {
+		return value{}, err
+	}
+	if _, ok := p.peekOp(")"); !ok {
+		return value{}, fmt.Errorf("%w: missing ')'", ErrExpr)
+	}
+	p.pos++
+	return v, nil
 }

@@ -63,9 +63,10 @@ func substitute(s string, lookup Lookup, depth int) string {
 				inner = substitute(inner, lookup, depth+1)
 			}
 			v, err := Eval(inner)
-			if err == nil {
-				b.WriteString(v)
+			if err != nil {
+				v = "0" // ast_expr's answer to a syntax error
 			}
+			b.WriteString(v)
 			i = next
 		}
 	}

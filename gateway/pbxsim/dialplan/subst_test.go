@@ -55,7 +55,8 @@ func TestSubstitute(t *testing.T) {
 		{"$[${A} + ${B}]", "3"},
 		{"$[${A}=1]", "1"},
 		{"$[$[1+1]*3]", "6"},
-		{"$[${EMPTY} = 1]", ""}, // syntax error: empty
+		{"$[${EMPTY} = 1]", "0"}, // syntax error: Asterisk answers 0
+		{"$[]", ""},
 		{"${SIP:6}", "1001"},
 		{"x${EMPTY}y", "xy"},
 		{"${A}${B}", "12"},
@@ -149,7 +150,30 @@ func TestEval(t *testing.T) {
 		{"a | b", "a"},
 		{"!0", "1"},
 		{"!1", "0"},
-		{"!abc", "0"},
+		{"!abc", "1"}, // op_compl uses atoi on strings
+		{"!5abc", "0"},
+		{"!\"\"", "1"},
+		{"1/0", "2147483647"},
+		{"abc/2", "0"},
+		{"2/abc", "2147483647"},
+		{"5%0", "0"},
+		{"abc - 3", "-3"},
+		{"3 - abc", "3"},
+		{"abc * 3", "0"},
+		{"-abc", "0"},
+		{`"abc"`, `"abc"`}, // quoted strings keep their quotes
+		{`"a" = "a"`, "1"},
+		{`"a" = a`, "0"},
+		{`"" ? y :: n`, "n"},
+		{"1 || 0", "1"},
+		{"0 && 1", "0"},
+		{"a ~~ b", "ab"},
+		{"1 ~~ 2 + 1", "13"},
+		{"[1]", "1"}, // characters no rule matches are skipped
+		{`"abc`, "abc"},
+		{"1.5.6 = 1.5.6", "1"}, // a string, compared as text
+		{"2 < 10", "1"},
+		{"2 < 10a", "0"}, // "10a" is a string: text comparison
 		{"1 ? yes :: no", "yes"},
 		{"0 ? yes :: no", "no"},
 		{"x ? yes :: no", "yes"},
@@ -165,7 +189,9 @@ func TestEval(t *testing.T) {
 		{"", ""},
 		{"   ", ""},
 		{"1.5 * 2", "3"},
-		{"0.1 + 0.2", "0.30000000000000004"},
+		{"0.1 + 0.2", "0.3"},
+		{"1 / 3", "0.333333333333333"},
+		{"1e3 + 1", "1"}, // "1e3" is a string, not a number
 		{"1000000 * 1000000", "1000000000000"},
 	} {
 		got, err := Eval(tc.in)
@@ -177,7 +203,7 @@ func TestEval(t *testing.T) {
 			t.Errorf("Eval(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"1 +", "= 1", "(1", "1)", "1/0", "5%0", `"abc`, "1 ? 2", "a : (", "()"} {
+	for _, bad := range []string{"1 +", "= 1", "(1", "1)", "1 ? 2", "a : (", "()", "SQRT(4)", "1 2"} {
 		if v, err := Eval(bad); err == nil || !errors.Is(err, ErrExpr) {
 			t.Errorf("Eval(%q) = %q, %v; want an ErrExpr", bad, v, err)
 		}
