@@ -41,7 +41,9 @@ type HangupChecker interface {
 // Tracker is optionally implemented by a Channel that wants to know where
 // it is in the dialplan (ARI's channel "dialplan" object). It is called
 // before each priority runs, with the application and its substituted
-// data.
+// data, and again with app and data empty when the application returns
+// (Asterisk's pbx_exec clears them then, so a channel hung up by its
+// application shows app_name ""); after a jump loc is the target.
 type Tracker interface {
 	Executing(loc Location, app, data string)
 }
@@ -217,7 +219,11 @@ func (r *run) step(ctx context.Context, p *Priority) (outcome, error) {
 		t.Executing(r.loc(), p.App, data)
 	}
 	r.log.Debug("executing", "context", r.context, "exten", maskExten(r.exten), "priority", r.prio, "app", p.App)
-	return r.app(ctx, p.App, data)
+	out, err := r.app(ctx, p.App, data)
+	if t, ok := r.ch.(Tracker); ok {
+		t.Executing(r.loc(), "", "")
+	}
+	return out, err
 }
 
 // app runs one application with its substituted data string.

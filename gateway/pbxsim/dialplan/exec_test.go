@@ -64,7 +64,7 @@ func (f *fakeChannel) Exec(ctx context.Context, app string, args []string) error
 func (f *fakeChannel) Executing(loc Location, app, data string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.where = append(f.where, loc.String())
+	f.where = append(f.where, loc.String()+" "+app)
 }
 
 var (
@@ -333,7 +333,7 @@ func TestRun(t *testing.T) {
 			if tc.name == "hotline" {
 				// NoOp is not passed to the channel; its substitution is
 				// checked through the tracker.
-				if len(ch.where) == 0 || ch.where[0] != "in,12345,1" {
+				if len(ch.where) < 2 || ch.where[0] != "in,12345,1 NoOp" || ch.where[1] != "in,12345,1 " {
 					t.Errorf("tracker saw %v", ch.where)
 				}
 			}
@@ -351,7 +351,9 @@ type trackData struct {
 }
 
 func (d *trackData) Executing(loc Location, app, data string) {
-	d.data = append(d.data, app+"("+data+")")
+	if app != "" {
+		d.data = append(d.data, app+"("+data+")")
+	}
 }
 
 func TestRunSubstitutesBuiltins(t *testing.T) {
@@ -453,5 +455,25 @@ func TestMaskExten(t *testing.T) {
 		if got := maskExten(in); got != want {
 			t.Errorf("maskExten(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestTrackerSequence(t *testing.T) {
+	dp, err := Parse(strings.NewReader("[c]\nexten => 1,1,Goto(go)\n same => n(go),Wait(1)\n same => n,Hangup()\nexten => h,1,NoOp(${EXTEN})\n"), "t.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := newFake(nil)
+	if err := Run(context.Background(), dp, ch, Location{Context: "c", Exten: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"c,1,1 Goto", "c,1,2 ", // after the jump: the target
+		"c,1,2 Wait", "c,1,2 ",
+		"c,1,3 Hangup", "c,1,3 ", // app_name "" once Hangup returned
+		"c,h,1 NoOp", "c,h,1 ",
+	}
+	if strings.Join(ch.where, "\n") != strings.Join(want, "\n") {
+		t.Errorf("tracker saw\n%q\nwant\n%q", ch.where, want)
 	}
 }
