@@ -154,6 +154,41 @@ func (dp *Dialplan) Exists(context, exten string, prio int) bool {
 	return ok
 }
 
+// CanMatch reports whether exten, possibly after more digits, can reach
+// an extension with priority 1 in context (ast_canmatch_extension).
+// chan_pjsip (allow_overlap=yes, the default) answers 484 Address
+// Incomplete to an inbound call whose extension does not exist but can
+// match, 404 when it cannot.
+func (dp *Dialplan) CanMatch(context, exten string) bool {
+	dp.mu.RLock()
+	defer dp.mu.RUnlock()
+	return dp.canMatch(context, exten, map[string]bool{})
+}
+
+func (dp *Dialplan) canMatch(context, exten string, seen map[string]bool) bool {
+	c, ok := dp.contexts[context]
+	if !ok || seen[context] {
+		return false
+	}
+	seen[context] = true
+	for _, e := range c.exact {
+		if e.prios[1] != nil && CanMatchExten(e.Name, exten) {
+			return true
+		}
+	}
+	for _, e := range c.patterns {
+		if e.prios[1] != nil && CanMatchExten(e.Name, exten) {
+			return true
+		}
+	}
+	for _, inc := range c.Includes {
+		if dp.canMatch(inc, exten, seen) {
+			return true
+		}
+	}
+	return false
+}
+
 // FindLabel returns the priority number of a label for exten in context:
 // the first matching extension (includes searched as for Find) that has
 // the label.

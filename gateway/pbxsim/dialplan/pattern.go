@@ -11,9 +11,30 @@ func IsPattern(name string) bool { return strings.HasPrefix(name, "_") }
 // Z (1-9), N (2-9), [set] (ranges allowed), '.' (one or more of anything)
 // and '!' (zero or more of anything); '-' outside a set is ignored on both
 // sides.
-func MatchExten(name, exten string) bool {
+func MatchExten(name, exten string) bool { return matchCore(name, exten) == fullMatch }
+
+// CanMatchExten reports whether exten matches name now or could match it
+// after more characters are dialed (Asterisk's E_CANMATCH), e.g. "123"
+// for "12345" or for "_1XXXX".
+func CanMatchExten(name, exten string) bool { return matchCore(name, exten) != noMatch }
+
+const (
+	noMatch   = iota
+	fullMatch // matches as it is
+	needsMore // a prefix of something that matches
+)
+
+// matchCore is _extension_match_core without the mode.
+func matchCore(name, exten string) int {
 	if !IsPattern(name) {
-		return stripDash(name) == stripDash(exten)
+		n, d := stripDash(name), stripDash(exten)
+		switch {
+		case n == d:
+			return fullMatch
+		case strings.HasPrefix(n, d):
+			return needsMore
+		}
+		return noMatch
 	}
 	p := name[1:]
 	d := exten
@@ -33,7 +54,7 @@ func MatchExten(name, exten string) bool {
 		case '[':
 			end := strings.IndexByte(p[i+1:], ']')
 			if end < 0 {
-				return false
+				return noMatch
 			}
 			set := p[i+1 : i+1+end]
 			i += end + 2
@@ -41,38 +62,41 @@ func MatchExten(name, exten string) bool {
 				continue // empty sets are ignored, the data character stays
 			}
 			if !inSet(set, c) {
-				return false
+				return noMatch
 			}
 			j++
 			continue
 		case 'n', 'N':
 			if c < '2' || c > '9' {
-				return false
+				return noMatch
 			}
 		case 'x', 'X':
 			if c < '0' || c > '9' {
-				return false
+				return noMatch
 			}
 		case 'z', 'Z':
 			if c < '1' || c > '9' {
-				return false
+				return noMatch
 			}
 		case '.', '!':
-			return true
+			return fullMatch
 		default:
 			if c != p[i] {
-				return false
+				return noMatch
 			}
 		}
 		i++
 		j++
 	}
 	if j < len(d) {
-		return false // data longer than the pattern
+		return noMatch // data longer than the pattern
 	}
-	// Data ended: an exact match if the pattern ended too, or what is
-	// left is '!' (zero or more); anything else needs more digits.
-	return i >= len(p) || p[i] == '!'
+	// Data ended: an exact match if the pattern ended too or what is left
+	// is '!' (zero or more); anything else needs more characters.
+	if i >= len(p) || p[i] == '!' {
+		return fullMatch
+	}
+	return needsMore
 }
 
 func inSet(set string, c byte) bool {

@@ -52,6 +52,50 @@ func TestMatchExten(t *testing.T) {
 	}
 }
 
+func TestCanMatchExten(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, exten string
+		want           bool
+	}{
+		{"12345", "123", true},
+		{"12345", "12345", true},
+		{"12345", "", true},
+		{"12345", "123456", false},
+		{"12345", "124", false},
+		{"123-45", "1234", true},
+		{"_1XXXX", "12", true},
+		{"_1XXXX", "22", false},
+		{"_1XXXX", "123456", false},
+		{"_X.", "1", true},
+		{"_X.", "", true},
+		{"_9!", "9", true},
+		{"_[1-5]X", "6", false},
+	} {
+		if got := CanMatchExten(tc.pattern, tc.exten); got != tc.want {
+			t.Errorf("CanMatchExten(%q, %q) = %v, want %v", tc.pattern, tc.exten, got, tc.want)
+		}
+	}
+	dp, err := ParseFile("testdata/asterisk-lab.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ctx, exten string
+		want       bool
+	}{
+		{"from-pstn", "1234", true}, // pjsip: 484 Address Incomplete
+		{"from-pstn", "11", true},
+		{"from-pstn", "119", false}, // pjsip: 404
+		{"from-pstn", "12345", true},
+		{"lab-internal", "answer", true},
+		{"nope", "1", false},
+	} {
+		if got := dp.CanMatch(tc.ctx, tc.exten); got != tc.want {
+			t.Errorf("CanMatch(%s, %s) = %v, want %v", tc.ctx, tc.exten, got, tc.want)
+		}
+	}
+}
+
 // Asterisk's sort order ("dialplan show" lists extensions in it).
 func TestCompareExtenOrder(t *testing.T) {
 	want := []string{
