@@ -44,6 +44,14 @@
 //     the "h" extension of the current context runs, from priority 1, with
 //     ${EXTEN} = h, until an application fails or a priority is missing.
 //
+// Deviation, on purpose: 100,000 dialplan-control priorities in a row
+// without any application reaching the channel (a Goto loop) end the run
+// with ErrDialplanLoop; Asterisk would spin until the call is hung up.
+//
+// Dialplan.Exists and Dialplan.CanMatch answer what chan_pjsip asks of an
+// inbound INVITE: the extension exists (go on), can match with more digits
+// (484 Address Incomplete, allow_overlap=yes) or neither (404).
+//
 // Not supported (a clear parse error, never silently wrong): #include and
 // #exec, context templates "[ctx](...)", switches, time-conditional
 // includes, caller-id matching "exten => 123/456,...", the old

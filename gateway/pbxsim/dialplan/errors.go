@@ -29,6 +29,11 @@ var (
 	// application fails and the channel hangs up).
 	ErrBadGoto = errors.New("bad goto destination")
 
+	// ErrDialplanLoop is returned by Run when 100,000 priorities ran in a
+	// row without any application reaching the channel (a Goto loop).
+	// Asterisk would spin until hangup; the emulator stops instead.
+	ErrDialplanLoop = errors.New("dialplan loops without running an application")
+
 	// ErrAppUsage is wrapped in Run's result when a dialplan-control
 	// application the executor runs itself (ExecIf) has unusable
 	// arguments; as in Asterisk the application fails and the channel

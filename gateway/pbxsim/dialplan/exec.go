@@ -111,7 +111,16 @@ type run struct {
 	exception string
 	// stack holds the Gosub frames, innermost last.
 	stack []*frame
+	// quiet counts priorities run since the channel last executed an
+	// application, to stop a dialplan that only jumps around.
+	quiet int
 }
+
+// maxQuietSteps is how many dialplan-control priorities may run in a row
+// without any application reaching the channel. Asterisk would spin
+// forever on "exten => 1,1,Goto(1)"; the emulator gives up with
+// ErrDialplanLoop instead of burning a core until the call's context ends.
+const maxQuietSteps = 100_000
 
 // frame is one Gosub: where Return goes and the LOCAL variables it
 // shadows (restored on Return).
@@ -142,6 +151,9 @@ func (r *run) main(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if err := r.checkLoop(); err != nil {
+				return err
+			}
 			p, ok := r.dp.Find(r.context, r.exten, r.prio)
 			if !ok {
 				break
@@ -165,10 +177,12 @@ func (r *run) main(ctx context.Context) error {
 				r.log.Info("channel sent to invalid extension", "context", r.context, "exten", maskExten(r.exten), "priority", r.prio)
 				r.ch.SetVar("INVALID_EXTEN", r.exten)
 				r.exten, r.prio = "i", 1
+				r.quiet++
 				continue
 			case r.dp.Exists(r.context, "e", 1):
 				r.exception = "INVALID"
 				r.exten, r.prio = "e", 1
+				r.quiet++
 				continue
 			}
 			r.log.Warn("channel sent to invalid extension but no invalid handler", "context", r.context, "exten", maskExten(r.exten), "priority", r.prio)
@@ -193,8 +207,11 @@ func (r *run) main(ctx context.Context) error {
 // hangupExten runs the "h" extension (ast_pbx_h_exten_run): from h,1
 // until an application ends it or a priority is missing.
 func (r *run) hangupExten(ctx context.Context) {
-	r.exten, r.prio = "h", 1
+	r.exten, r.prio, r.quiet = "h", 1, 0
 	for ctx.Err() == nil {
+		if err := r.checkLoop(); err != nil {
+			return
+		}
 		p, ok := r.dp.Find(r.context, r.exten, r.prio)
 		if !ok {
 			return
@@ -212,8 +229,18 @@ func (r *run) hangupExten(ctx context.Context) {
 	}
 }
 
+// checkLoop fails once too many priorities ran without an application.
+func (r *run) checkLoop() error {
+	if r.quiet <= maxQuietSteps {
+		return nil
+	}
+	r.log.Warn("dialplan loops without running any application", "context", r.context, "exten", maskExten(r.exten), "priority", r.prio)
+	return fmt.Errorf("dialplan run: %s: %w", Location{r.context, maskExten(r.exten), r.prio, ""}, ErrDialplanLoop)
+}
+
 // step substitutes and runs one priority.
 func (r *run) step(ctx context.Context, p *Priority) (outcome, error) {
+	r.quiet++
 	data := Substitute(p.Data, r.lookup)
 	if t, ok := r.ch.(Tracker); ok {
 		t.Executing(r.loc(), p.App, data)
@@ -268,6 +295,7 @@ func (r *run) app(ctx context.Context, app, data string) (outcome, error) {
 
 // execApp passes an application to the channel and classifies its result.
 func (r *run) execApp(ctx context.Context, app string, args []string) (outcome, error) {
+	r.quiet = 0
 	err := r.ch.Exec(ctx, app, args)
 	if err == nil {
 		return advance, nil

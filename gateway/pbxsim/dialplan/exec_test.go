@@ -427,6 +427,23 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
+func TestRunLoopGuard(t *testing.T) {
+	dp, err := Parse(strings.NewReader("[c]\nexten => 1,1,Goto(2,1)\nexten => 2,1,Goto(1,1)\nexten => 3,1,Goto(nosuch,1)\nexten => i,1,Goto(nosuch2,1)\nexten => h,1,UserEvent(h)\n"), "loop.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, exten := range []string{"1", "3"} {
+		ch := newFake(nil)
+		err := Run(context.Background(), dp, ch, Location{Context: "c", Exten: exten})
+		if !errors.Is(err, ErrDialplanLoop) {
+			t.Errorf("Run(%s) = %v, want ErrDialplanLoop", exten, err)
+		}
+		if n := len(ch.calls); n < 1 || ch.calls[n-1] != "UserEvent(h)" {
+			t.Errorf("h did not run after the loop was stopped (%d calls)", n)
+		}
+	}
+}
+
 func TestExists(t *testing.T) {
 	dp, err := ParseFile("testdata/asterisk-lab.conf")
 	if err != nil {
