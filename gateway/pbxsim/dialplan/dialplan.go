@@ -89,6 +89,8 @@ func (c *Context) Extensions() []*Extension {
 
 // Dialplan is a set of contexts and global variables. It is safe for
 // concurrent use: lookups and Run may go on while Load adds contexts.
+// Contexts, extensions and priorities it returns are never modified
+// afterwards (Load replaces them with merged copies).
 type Dialplan struct {
 	mu       sync.RWMutex
 	contexts map[string]*Context
@@ -277,32 +279,38 @@ func (dp *Dialplan) merge(src *Dialplan) error {
 	if len(errs) > 0 {
 		return joinErrs(errs)
 	}
+	// Copy on write: contexts and extensions already handed out (Context,
+	// Match) are never changed, so readers need no lock.
 	for _, name := range src.order {
 		sc := src.contexts[name]
-		dst, ok := dp.contexts[name]
+		old, ok := dp.contexts[name]
 		if !ok {
 			dp.contexts[name] = sc
 			dp.order = append(dp.order, name)
 			continue
 		}
+		dst := old.clone()
 		for _, inc := range sc.Includes {
 			if !slices.Contains(dst.Includes, inc) {
 				dst.Includes = append(dst.Includes, inc)
 			}
 		}
 		for _, e := range sc.Extensions() {
-			old := dst.lookupName(e.Name)
-			if old == nil {
+			prev := dst.lookupName(e.Name)
+			if prev == nil {
 				dst.add(e)
 				continue
 			}
+			merged := prev.clone()
 			for n, p := range e.prios {
-				old.prios[n] = p
+				merged.prios[n] = p
 			}
 			for l, n := range e.label {
-				old.label[l] = n
+				merged.label[l] = n
 			}
+			dst.replace(prev, merged)
 		}
+		dp.contexts[name] = dst
 	}
 	for k, v := range src.globals {
 		dp.globals[k] = v
@@ -325,6 +333,41 @@ func (c *Context) lookupName(name string) *Extension {
 		}
 	}
 	return nil
+}
+
+func (c *Context) clone() *Context {
+	n := &Context{Name: c.Name, Includes: slices.Clone(c.Includes), exact: make(map[string]*Extension, len(c.exact)), patterns: slices.Clone(c.patterns)}
+	for k, e := range c.exact {
+		n.exact[k] = e
+	}
+	return n
+}
+
+func (e *Extension) clone() *Extension {
+	n := *e
+	n.prios = make(map[int]*Priority, len(e.prios))
+	for k, p := range e.prios {
+		n.prios[k] = p
+	}
+	n.label = make(map[string]int, len(e.label))
+	for k, v := range e.label {
+		n.label[k] = v
+	}
+	return &n
+}
+
+// replace swaps an extension of c for its merged copy.
+func (c *Context) replace(old, e *Extension) {
+	if !IsPattern(e.Name) {
+		c.exact[stripDash(e.Name)] = e
+		return
+	}
+	for i, p := range c.patterns {
+		if p == old {
+			c.patterns[i] = e
+			return
+		}
+	}
 }
 
 func (c *Context) add(e *Extension) {

@@ -34,6 +34,10 @@ var (
 	// Asterisk would spin until hangup; the emulator stops instead.
 	ErrDialplanLoop = errors.New("dialplan loops without running an application")
 
+	// ErrExpr is wrapped by Eval's errors. In ${...} text a $[...] that
+	// does not parse expands to "0", as in Asterisk.
+	ErrExpr = errors.New("bad expression")
+
 	// ErrAppUsage is wrapped in Run's result when a dialplan-control
 	// application the executor runs itself (ExecIf) has unusable
 	// arguments; as in Asterisk the application fails and the channel

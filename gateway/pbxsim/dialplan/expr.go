@@ -1,17 +1,12 @@
 package dialplan
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 )
-
-// ErrExpr is wrapped by Eval's errors. In ${...} text a $[...] that does
-// not parse expands to "0", as in Asterisk.
-var ErrExpr = errors.New("bad expression")
 
 // maxExprDepth bounds nesting of an expression.
 const maxExprDepth = 200

@@ -1,11 +1,14 @@
 package dialplan
 
 import (
+	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -215,5 +218,45 @@ func TestLoadMerge(t *testing.T) {
 	}
 	if dp.String() != before {
 		t.Error("failed Load changed the dialplan")
+	}
+}
+
+// Lookups, runs and Loads at once: the race detector checks the locking
+// and the copy-on-write merge.
+func TestConcurrentLoadAndRun(t *testing.T) {
+	dp, err := ParseFile("testdata/asterisk-lab.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, _ := dp.Match("from-pstn", "12345")
+	ctxBefore, _ := dp.Context("from-pstn")
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				ch := newFake(map[string]string{"CALLERID(num)": "13800138000"})
+				if err := Run(context.Background(), dp, ch, Location{Context: "from-pstn", Exten: "12345"}); err != nil {
+					t.Error(err)
+					return
+				}
+				_ = e.Priorities()
+				_ = ctxBefore.Extensions()
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		text := fmt.Sprintf("[from-pstn]\nexten => 12345,%d,NoOp(added %d)\n[extra%d]\nexten => s,1,NoOp\n", 100+i, i, i)
+		if err := dp.Load(strings.NewReader(text), "more.conf"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if _, ok := e.Priority(100); ok {
+		t.Error("an extension handed out before Load was modified")
+	}
+	if !dp.Exists("from-pstn", "12345", 149) || !dp.Exists("extra49", "s", 1) {
+		t.Error("Load lost additions")
 	}
 }
