@@ -54,6 +54,10 @@ var discard = slog.New(slog.DiscardHandler)
 // use and logs nothing.
 type Executor struct {
 	Log *slog.Logger
+	// MaxQuietSteps is how many dialplan-control priorities may run in a
+	// row without an application reaching the channel before Run gives up
+	// with ErrDialplanLoop; 0 means 100,000.
+	MaxQuietSteps int
 }
 
 // Run runs ch through dp from start with an Executor that logs nothing.
@@ -75,7 +79,10 @@ func (e *Executor) Run(ctx context.Context, dp *Dialplan, ch Channel, start Loca
 	if log == nil {
 		log = discard
 	}
-	r := &run{dp: dp, ch: ch, log: log, context: start.Context, exten: start.Exten, prio: start.Priority}
+	r := &run{dp: dp, ch: ch, log: log, context: start.Context, exten: start.Exten, prio: start.Priority, maxQuiet: e.MaxQuietSteps}
+	if r.maxQuiet <= 0 {
+		r.maxQuiet = defaultMaxQuietSteps
+	}
 	if start.Label != "" {
 		n, ok := dp.FindLabel(start.Context, start.Exten, start.Label)
 		if !ok {
@@ -113,14 +120,14 @@ type run struct {
 	stack []*frame
 	// quiet counts priorities run since the channel last executed an
 	// application, to stop a dialplan that only jumps around.
-	quiet int
+	quiet    int
+	maxQuiet int
 }
 
-// maxQuietSteps is how many dialplan-control priorities may run in a row
-// without any application reaching the channel. Asterisk would spin
-// forever on "exten => 1,1,Goto(1)"; the emulator gives up with
-// ErrDialplanLoop instead of burning a core until the call's context ends.
-const maxQuietSteps = 100_000
+// defaultMaxQuietSteps: Asterisk would spin forever on
+// "exten => 1,1,Goto(1)"; the emulator gives up with ErrDialplanLoop
+// instead of burning a core until the call's context ends.
+const defaultMaxQuietSteps = 100_000
 
 // frame is one Gosub: where Return goes and the LOCAL variables it
 // shadows (restored on Return).
@@ -231,7 +238,7 @@ func (r *run) hangupExten(ctx context.Context) {
 
 // checkLoop fails once too many priorities ran without an application.
 func (r *run) checkLoop() error {
-	if r.quiet <= maxQuietSteps {
+	if r.quiet <= r.maxQuiet {
 		return nil
 	}
 	r.log.Warn("dialplan loops without running any application", "context", r.context, "exten", maskExten(r.exten), "priority", r.prio)
