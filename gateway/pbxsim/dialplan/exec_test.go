@@ -495,3 +495,50 @@ func TestTrackerSequence(t *testing.T) {
 		t.Errorf("tracker saw\n%q\nwant\n%q", ch.where, want)
 	}
 }
+
+func TestBuiltin(t *testing.T) {
+	dp, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp.SetGlobal("ARI_APP", "hotline")
+	ch := &trackData{fakeChannel: newFake(map[string]string{"CALLERID(num)": "13800138000"})}
+	ch.behave = func(_ context.Context, app string, _ []string) error {
+		if app == "Stasis" {
+			ch.vars["STASISSTATUS"] = "SUCCESS"
+		}
+		return nil
+	}
+	if err := Run(context.Background(), dp, ch, Location{Context: "from-pstn", Exten: "110"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "NoOp(110 inbound from 13800138000),Stasis(hotline),NoOp(Stasis returned STASISSTATUS=SUCCESS),Hangup()"
+	if got := strings.Join(ch.data, ","); got != want {
+		t.Errorf("built-in from-pstn,110:\n got %s\nwant %s", got, want)
+	}
+	// Same contexts and priorities as the lab's extensions.conf.
+	lab, err := ParseFile("testdata/asterisk-lab.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range lab.Contexts() {
+		lc, _ := lab.Context(c)
+		bc, ok := dp.Context(c)
+		if !ok {
+			t.Errorf("built-in lacks context %s", c)
+			continue
+		}
+		for _, e := range lc.Extensions() {
+			be := bc.lookupName(e.Name)
+			if be == nil || len(be.Priorities()) != len(e.Priorities()) {
+				t.Errorf("built-in %s,%s differs from the lab", c, e.Name)
+				continue
+			}
+			for _, p := range e.Priorities() {
+				if q, _ := be.Priority(p.Number); q.App != p.App {
+					t.Errorf("built-in %s,%s,%d runs %s, lab runs %s", c, e.Name, p.Number, q.App, p.App)
+				}
+			}
+		}
+	}
+}
