@@ -75,6 +75,9 @@ func Run(ctx context.Context, dp *Dialplan, ch Channel, start Location) error {
 // cancelled (then "h" does not run). In every case the caller hangs up
 // the channel afterwards.
 func (e *Executor) Run(ctx context.Context, dp *Dialplan, ch Channel, start Location) error {
+	if dp == nil || ch == nil {
+		return errors.New("dialplan run: nil dialplan or channel")
+	}
 	log := e.Log
 	if log == nil {
 		log = discard

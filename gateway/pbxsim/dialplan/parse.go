@@ -162,8 +162,8 @@ func (p *parser) handle(line string) {
 			}
 			return
 		}
-		if p.section != "globals" {
-			return
+		if p.section != "globals" || line[0] == '#' || !strings.Contains(line, "=") {
+			return // reported, if wrong, in pass two
 		}
 	}
 	switch line[0] {

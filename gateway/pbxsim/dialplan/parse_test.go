@@ -191,6 +191,19 @@ func TestGlobalsBeforeContexts(t *testing.T) {
 	}
 }
 
+func TestParseErrorsInGlobalsOnce(t *testing.T) {
+	_, err := Parse(strings.NewReader("[globals]\nnoequals\n#include x\n=v\n"), "g.conf")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"g.conf:2: expected", "g.conf:3: directive", "g.conf:4: global variable without a name"} {
+		if strings.Count(msg, want) != 1 {
+			t.Errorf("%q reported %d times in:\n%s", want, strings.Count(msg, want), msg)
+		}
+	}
+}
+
 func TestParseManyErrors(t *testing.T) {
 	_, err := Parse(strings.NewReader("[c]\nexten => 1\nexten => 2\nfoo => x\n"), "m.conf")
 	for _, want := range []string{"m.conf:2:", "m.conf:3:", "m.conf:4:"} {
