@@ -31,6 +31,15 @@ type Channel interface {
 	Exec(ctx context.Context, app string, args []string) error
 }
 
+// RawExecer is optionally implemented by a Channel that wants an
+// application's substituted data as one string, as Asterisk hands it to
+// the application (which splits it itself, some with a maximum number of
+// arguments). When implemented, the executor calls ExecRaw instead of
+// Exec; results mean the same.
+type RawExecer interface {
+	ExecRaw(ctx context.Context, app, data string) error
+}
+
 // HangupChecker is optionally implemented by a Channel: after an
 // application returns normally, a hung-up channel ends the dialplan, as
 // in Asterisk ("returned normally even though call was hung up").
@@ -206,9 +215,9 @@ func (r *run) main(ctx context.Context) error {
 		r.log.Debug("auto fallthrough", "context", r.context, "exten", maskExten(r.exten), "status", status)
 		switch strings.ToUpper(status) {
 		case "CONGESTION", "CHANUNAVAIL":
-			r.execApp(ctx, "Congestion", []string{"10"})
+			r.execApp(ctx, "Congestion", "10")
 		case "BUSY":
-			r.execApp(ctx, "Busy", []string{"10"})
+			r.execApp(ctx, "Busy", "10")
 		}
 		return nil
 	}
@@ -300,13 +309,18 @@ func (r *run) app(ctx context.Context, app, data string) (outcome, error) {
 	case "stackpop":
 		return r.ret("", false)
 	}
-	return r.execApp(ctx, app, SplitArgs(data))
+	return r.execApp(ctx, app, data)
 }
 
 // execApp passes an application to the channel and classifies its result.
-func (r *run) execApp(ctx context.Context, app string, args []string) (outcome, error) {
+func (r *run) execApp(ctx context.Context, app, data string) (outcome, error) {
 	r.quiet = 0
-	err := r.ch.Exec(ctx, app, args)
+	var err error
+	if raw, ok := r.ch.(RawExecer); ok {
+		err = raw.ExecRaw(ctx, app, data)
+	} else {
+		err = r.ch.Exec(ctx, app, SplitArgs(data))
+	}
 	if err == nil {
 		return advance, nil
 	}

@@ -427,6 +427,34 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
+// rawFake takes the data unsplit.
+type rawFake struct {
+	*fakeChannel
+	raw []string
+}
+
+var _ RawExecer = (*rawFake)(nil)
+
+func (r *rawFake) ExecRaw(ctx context.Context, app, data string) error {
+	r.raw = append(r.raw, app+"("+data+")")
+	return r.fakeChannel.Exec(ctx, app, nil)
+}
+
+func TestRunRawExecer(t *testing.T) {
+	dp, err := Parse(strings.NewReader("[c]\nexten => 1,1,Dial(PJSIP/1&PJSIP/2,30,tT,\"a,b\")\n same => n,Set(DIALSTATUS=BUSY)\n"), "raw.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &rawFake{fakeChannel: newFake(nil)}
+	if err := Run(context.Background(), dp, ch, Location{Context: "c", Exten: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	want := `Dial(PJSIP/1&PJSIP/2,30,tT,"a,b")|Busy(10)`
+	if got := strings.Join(ch.raw, "|"); got != want {
+		t.Errorf("raw data %q, want %q", got, want)
+	}
+}
+
 func TestRunLoopGuard(t *testing.T) {
 	dp, err := Parse(strings.NewReader("[c]\nexten => 1,1,Goto(2,1)\nexten => 2,1,Goto(1,1)\nexten => 3,1,Goto(nosuch,1)\nexten => i,1,Goto(nosuch2,1)\nexten => h,1,UserEvent(h)\n"), "loop.conf")
 	if err != nil {
