@@ -347,7 +347,7 @@ func (p *parser) priority(e *Extension, value string) {
 		offset, pri = n, strings.TrimSpace(pri[:i])
 	}
 	var n int
-	switch strings.ToLower(pri) {
+	switch pri { // case-sensitive, as pbx_config compares them
 	case "hint":
 		// Device state hints do not run. pbx_config still records -1 as
 		// the last priority, so a following "n" gives 0 (rejected below).

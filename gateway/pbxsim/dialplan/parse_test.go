@@ -160,6 +160,7 @@ func TestParseErrors(t *testing.T) {
 		{"switch", "[c]\nswitch => Realtime\n", "'switch' is not supported"},
 		{"unknown", "[c]\nfoo => bar\n", "t.conf:2: unknown directive 'foo' in context [c]"},
 		{"block", "[c]\n;-- never closed\n", "t.conf:2: block comment"},
+		{"upper-case n", "[c]\nexten => 1,1,NoOp\nsame => N,NoOp\n", "t.conf:3: invalid priority/label 'N'"},
 		{"bad offset", "[c]\nexten => 1,1+x,NoOp\n", "bad priority offset"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
