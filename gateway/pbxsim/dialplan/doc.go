@@ -44,6 +44,10 @@
 //     the "h" extension of the current context runs, from priority 1, with
 //     ${EXTEN} = h, until an application fails or a priority is missing.
 //
+// "s" is an ordinary extension name: the caller starts there when a
+// channel enters the dialplan without a number (an INVITE with no user
+// part, a Local channel to s@ctx), as Asterisk does.
+//
 // Deviation, on purpose: 100,000 dialplan-control priorities in a row
 // without any application reaching the channel (a Goto loop) end the run
 // with ErrDialplanLoop; Asterisk would spin until the call is hung up.
