@@ -58,6 +58,7 @@ func commands() []command {
 		{"serve", "run the gateway against Asterisk (ARI) and Redis from the config", runServe},
 		{"demo", "run the whole system on loopback with embedded defaults, no outside setup", runDemo},
 		{"kb", "knowledge base: import, export, eval", runKB},
+		{"prompts", "regenerate the prompt wav files from the IVR texts (espeak-ng, sox)", runPrompts},
 		{"doctor", "check the config and whether ARI and Redis are reachable; say how to fix what is not", runDoctor},
 		{"version", "print the version", runVersion},
 	}

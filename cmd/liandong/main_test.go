@@ -73,6 +73,8 @@ func TestCLIUsage(t *testing.T) {
 		{name: "help subcommand", args: []string{"help", "doctor"}, code: 0, stdout: []string{"-timeout"}},
 		{name: "kb help", args: []string{"kb", "--help"}, code: 0, stdout: []string{"Subcommands"}},
 		{name: "kb unknown", args: []string{"kb", "frob"}, code: 2, stderr: []string{`"frob"`}},
+		{name: "prompts help", args: []string{"prompts", "--help"}, code: 0, stdout: []string{"-flows", "-out", "espeak-ng"}},
+		{name: "prompts bad flow file", args: []string{"prompts", "--flows", "/nonexistent.yaml"}, code: 1, stderr: []string{"/nonexistent.yaml"}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: []string{"liandong "}},
 		{name: "bad config key via flag", args: []string{"doctor", "--set", "http.lisen=x"}, code: 2,
 			stderr: []string{"http.lisen", "unknown key"}},

@@ -5,4 +5,4 @@
 # Usage: configs/sounds/make-prompts.sh [flow file] [output dir]
 set -eu
 cd "$(dirname "$0")/../.."
-exec go run ./ivr/speech/mkprompts -config "${1:-configs/ivr.yaml}" -out "${2:-configs/sounds}"
+exec go run ./cmd/liandong prompts -flows "${1:-configs/ivr.yaml}" -out "${2:-configs/sounds}"
