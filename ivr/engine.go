@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"liandong/ivr/speech"
+	"liandong/knowledge/speech"
 )
 
 // Deps are what nodes need besides the call. Any of them may be nil: a node

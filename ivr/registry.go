@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"liandong/ivr/speech"
+	"liandong/knowledge/speech"
 )
 
 // Registry holds the current flow set. Reload validates a new file and

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"liandong/ivr"
-	"liandong/ivr/speech"
+	"liandong/knowledge/speech"
 )
 
 func runPrompts(ctx context.Context, e *env, args []string) error {

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"liandong/ivr"
-	"liandong/ivr/speech"
+	"liandong/knowledge/speech"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
