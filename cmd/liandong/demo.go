@@ -14,6 +14,7 @@ import (
 
 	"liandong/configs"
 	"liandong/gateway/pbxsim"
+	"liandong/gateway/pbxsim/dialplan"
 	"liandong/internal/config"
 	"liandong/internal/redisproc"
 )
@@ -77,13 +78,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo: link prompts: %w", err)
 	}
 	password := "demo-" + randomHex(6)
+	dp, err := dialplan.Builtin()
+	if err != nil {
+		return fmt.Errorf("demo: built-in dialplan: %w", err)
+	}
+	dp.SetGlobal("ARI_APP", cfg.ARI.Application)
 	sim := pbxsim.New(pbxsim.Options{
 		User: cfg.ARI.User, Password: password,
 		Endpoints: pbxsim.LabEndpoints(),
-		Routes: []pbxsim.Route{
-			pbxsim.StasisRoute("from-pstn", "12345", cfg.ARI.Application, "12345"),
-			pbxsim.StasisRoute("from-pstn", "110", cfg.ARI.Application, "110"),
-		},
+		Dialplan:  pbxsim.ExtensionsDialplan(dp, log),
 		SoundsDir: simSounds,
 		Logger:    log,
 	})

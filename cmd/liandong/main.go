@@ -59,6 +59,7 @@ func commands() []command {
 		{"demo", "run the whole system on loopback with embedded defaults, no outside setup", runDemo},
 		{"kb", "knowledge base: import, export, eval", runKB},
 		{"prompts", "regenerate the prompt wav files from the IVR texts (espeak-ng, sox)", runPrompts},
+		{"pbxsim", "run the ARI-compatible Asterisk emulator on its own", runPbxsim},
 		{"doctor", "check the config and whether ARI and Redis are reachable; say how to fix what is not", runDoctor},
 		{"version", "print the version", runVersion},
 	}

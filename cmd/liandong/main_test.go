@@ -245,3 +245,45 @@ func TestDemoServesHealth(t *testing.T) {
 		})
 	}
 }
+
+func TestPbxsimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, out, errb := newEnv()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, e, []string{"pbxsim", "--listen", "127.0.0.1:0", "--user", "u", "--password", "p",
+			"--endpoint", "PJSIP/1001=busy"})
+	}()
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("pbxsim printed no address:\n%s\n%s", out, errb)
+	}
+	req, _ := http.NewRequest("GET", base+"/ari/endpoints/PJSIP/1001", nil)
+	req.SetBasicAuth("u", "p")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET the --endpoint given = %d, want 200", resp.StatusCode)
+	}
+	req.SetBasicAuth("u", "wrong")
+	if resp, err = http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("wrong password = %d, want 401", resp.StatusCode)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("pbxsim exit = %d: %s", code, errb)
+	}
+}

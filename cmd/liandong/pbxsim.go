@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"liandong/gateway/pbxsim"
+	"liandong/gateway/pbxsim/dialplan"
+)
+
+// endpointFlags collects --endpoint TECH/RESOURCE=BEHAVIOUR[@CONTEXT].
+type endpointFlags []pbxsim.Endpoint
+
+func (f *endpointFlags) String() string { return "" }
+
+func (f *endpointFlags) Set(s string) error {
+	id, rest, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("want TECH/RESOURCE=BEHAVIOUR[@CONTEXT], e.g. PJSIP/1001=answer:800ms@from-agents")
+	}
+	tech, res, ok := strings.Cut(id, "/")
+	if !ok || tech == "" || res == "" {
+		return fmt.Errorf("endpoint %q: want TECH/RESOURCE such as PJSIP/1001", id)
+	}
+	behaviour, ctx, _ := strings.Cut(rest, "@")
+	b, err := pbxsim.ParseBehaviour(behaviour)
+	if err != nil {
+		return err
+	}
+	if ctx == "" {
+		ctx = "from-agents"
+	}
+	*f = append(*f, pbxsim.Endpoint{Tech: tech, Resource: res, Context: ctx, Behaviour: b,
+		CallerID: pbxsim.CallerID{Name: res, Number: res}})
+	return nil
+}
+
+func runPbxsim(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "pbxsim", "[flags]",
+		"Run the ARI-compatible Asterisk emulator on its own, so the gateway (or anything\n"+
+			"else) can point at it as at Asterisk. ARI is under /ari (basic auth), its control\n"+
+			"API under /sim (docs/pbxsim.md). The built-in dialplan sends 12345 and 110 in\n"+
+			"context from-pstn to Stasis(--app); --dialplan adds an extensions.conf.\n"+
+			"Endpoint behaviours: answer[:RING], answer:RING,hangup:AFTER, busy[:RING], noanswer, offline.")
+	listen := fs.String("listen", "127.0.0.1:8088", "HTTP `address` for ARI and the control API")
+	user := fs.String("user", "liandong", "ARI `user` (ari.conf)")
+	password := fs.String("password", "liandong", "ARI `password` (ari.conf)")
+	app := fs.String("app", "liandong", "Stasis `application` of the built-in dialplan")
+	dpFile := fs.String("dialplan", "", "extensions.conf `FILE` added to the built-in contexts")
+	sounds := fs.String("sounds", "", "sounds `DIR`: sound:NAME plays DIR/NAME.wav")
+	var eps endpointFlags
+	fs.Var(&eps, "endpoint", "a phone, `TECH/RES=BEHAVIOUR[@CONTEXT]` (repeatable), e.g. PJSIP/1001=answer:800ms")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	dp, err := dialplan.Builtin()
+	if err != nil {
+		return fmt.Errorf("pbxsim: built-in dialplan: %w", err)
+	}
+	dp.SetGlobal("ARI_APP", *app)
+	if *dpFile != "" {
+		f, err := os.Open(*dpFile)
+		if err != nil {
+			return fmt.Errorf("pbxsim: %w", err)
+		}
+		err = dp.Load(f, *dpFile)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("pbxsim: load dialplan: %w", err)
+		}
+	}
+	endpoints := pbxsim.LabEndpoints()
+	for _, ep := range eps {
+		replaced := false
+		for i := range endpoints {
+			if endpoints[i].ID() == ep.ID() {
+				endpoints[i], replaced = ep, true
+			}
+		}
+		if !replaced {
+			endpoints = append(endpoints, ep)
+		}
+	}
+	log, err := newLogger(e, mustDefaultConfig())
+	if err != nil {
+		return err
+	}
+	sim := pbxsim.New(pbxsim.Options{
+		User: *user, Password: *password,
+		Endpoints: endpoints,
+		Dialplan:  pbxsim.ExtensionsDialplan(dp, log),
+		SoundsDir: *sounds,
+		Logger:    log,
+	})
+	if err := sim.Start(context.WithoutCancel(ctx), *listen); err != nil {
+		return err
+	}
+	defer sim.Close()
+	fmt.Fprintf(e.stdout, "pbxsim listening on %s (ARI %s/ari, control %s/sim)\n", sim.URL(), sim.URL(), sim.URL())
+	select {
+	case <-ctx.Done():
+	case <-e.drain:
+	}
+	return nil
+}
