@@ -33,6 +33,9 @@ type call struct {
 
 	digits []byte // DTMF received and not yet read, in order
 	gone   bool   // the channel has left Stasis
+	// trigger is when the latest event reached the gateway, until the
+	// command it caused is sent (see Options.Observe).
+	trigger time.Time
 
 	mu   sync.Mutex // guards the fields info() reads
 	meta CallInfo
@@ -111,6 +114,7 @@ func (c *call) run(parent context.Context) {
 	c.log.Info("call started", "flow", flow.Name, "version", flow.Version())
 
 	var res ivr.Result
+	c.reacted()
 	if err := c.conn.Answer(ctx, c.channelID); err != nil {
 		c.log.Warn("answer failed", "err", err)
 		res = ivr.Result{End: ivr.EndError, Err: err}
@@ -143,6 +147,7 @@ func (c *call) hangup(ctx context.Context, reason string) {
 	if c.gone {
 		return
 	}
+	c.reacted()
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.g.o.CleanupTimeout)
 	defer cancel()
 	if err := c.conn.Hangup(hctx, c.channelID, reason); err != nil && !errors.Is(err, ari.ErrNotFound) {
@@ -164,6 +169,11 @@ func (c *call) NextEvent(ctx context.Context) (*ari.Event, error) {
 
 // handle keeps the call's state from one of its events.
 func (c *call) handle(ctx context.Context, ev *ari.Event) {
+	switch ev.Type {
+	case "ChannelDtmfReceived", "PlaybackFinished", "StasisEnd", "ChannelHangupRequest":
+		// The events the flow acts on.
+		c.trigger = ev.Received
+	}
 	switch ev.Type {
 	case "ChannelDtmfReceived":
 		if d, ok := ev.ARI.(*ari.ChannelDtmfReceived); ok && ev.ChannelID == c.channelID && len(d.Digit) == 1 {
@@ -249,6 +259,7 @@ func (c *call) Play(ctx context.Context, p ivr.Prompt) (byte, error) {
 	id := newID()
 	c.sub.WatchPlayback(id)
 	defer c.sub.UnwatchPlayback(id)
+	c.reacted()
 	if _, err := c.conn.Play(ctx, c.channelID, id, p.Sounds...); err != nil {
 		if c.gone || errors.Is(err, ari.ErrNotFound) {
 			return 0, ErrCallerHangup
@@ -285,6 +296,18 @@ func (c *call) Play(ctx context.Context, p ivr.Prompt) (byte, error) {
 	}
 }
 
+// reacted records the time from the triggering event to the command about
+// to be sent.
+func (c *call) reacted() {
+	if c.trigger.IsZero() {
+		return
+	}
+	if obs := c.g.o.Observe; obs != nil {
+		obs(time.Since(c.trigger))
+	}
+	c.trigger = time.Time{}
+}
+
 // drainReady handles the events already queued, without waiting.
 func (c *call) drainReady(ctx context.Context) {
 	for !c.gone {
@@ -300,6 +323,7 @@ func (c *call) stopPlayback(ctx context.Context, id string) {
 	if c.gone {
 		return
 	}
+	c.reacted()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.g.o.CleanupTimeout)
 	defer cancel()
 	if err := c.conn.StopPlayback(sctx, id); err != nil && !errors.Is(err, ari.ErrNotFound) {
@@ -309,6 +333,11 @@ func (c *call) stopPlayback(ctx context.Context, id string) {
 
 // ReadDigit implements ivr.Call.
 func (c *call) ReadDigit(ctx context.Context) (byte, error) {
+	if len(c.digits) == 0 {
+		// Waiting for the caller: what comes next is no reaction to an
+		// earlier event (a timeout, or the next key).
+		c.trigger = time.Time{}
+	}
 	for len(c.digits) == 0 {
 		if c.gone {
 			return 0, ErrCallerHangup

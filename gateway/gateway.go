@@ -41,8 +41,13 @@ type Options struct {
 	// DefaultLine is the line of a call whose StasisStart names none and
 	// whose dialed extension is not a configured line.
 	DefaultLine string
-	// Timeout bounds each teardown step (hangup, stopping a playback).
+	// CleanupTimeout bounds each teardown step (hangup, stopping a playback).
 	CleanupTimeout time.Duration
+	// Observe, if set, learns each reaction time: from an ARI event
+	// reaching the gateway to the command the gateway sends because of it
+	// (answer on StasisStart, stop on a barge-in key, the next prompt on
+	// PlaybackFinished, ...). For benchmarks and metrics.
+	Observe func(d time.Duration)
 }
 
 // Gateway runs calls.
@@ -128,6 +133,7 @@ func (g *Gateway) stasisStart(ctx context.Context, ev *ari.Event) {
 		return
 	}
 	c := newCall(g, conn, ev.Sub, ss)
+	c.trigger = ev.Received
 	g.mu.Lock()
 	g.calls[c.id] = c
 	g.mu.Unlock()

@@ -152,3 +152,34 @@ func TestConcurrentCalls(t *testing.T) {
 		}
 	}
 }
+
+// Observe sees the gateway's reactions: the answer on StasisStart, the
+// stop on a barge-in key, the next prompt on PlaybackFinished, the hangup.
+func TestObserveReactions(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Duration
+	r := start(t, gateway.Options{Observe: func(d time.Duration) {
+		mu.Lock()
+		seen = append(seen, d)
+		mu.Unlock()
+	}})
+	id := r.call(t, "12345")
+	r.waitTrail(t, id, "played:main:main")
+	r.sim.SendDTMF(id, "1", 0)
+	r.waitTrail(t, id, "played:survey:survey")
+	r.sim.SendDTMF(id, "1", 0)
+	r.waitGone(t)
+	mu.Lock()
+	defer mu.Unlock()
+	// answer, play greeting? (no: it follows answer's response, not an
+	// event), play survey after the key, play thanks after the key, hang up
+	// after thanks finished.
+	if len(seen) < 3 {
+		t.Fatalf("observed %d reactions, want at least 3: %v", len(seen), seen)
+	}
+	for _, d := range seen {
+		if d < 0 || d > time.Minute {
+			t.Errorf("reaction time %v out of range", d)
+		}
+	}
+}
