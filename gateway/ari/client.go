@@ -78,6 +78,8 @@ type Client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+	// closeIdle releases the keep-alive pool when the client built it.
+	closeIdle func()
 }
 
 // Open validates the node list, connects every node's event socket (each
@@ -89,8 +91,12 @@ func Open(ctx context.Context, nodes []NodeConfig, opts Options) (*Client, error
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("%w: no asterisk node configured", ErrConfig)
 	}
+	ownHTTP := opts.HTTPClient == nil
 	opts = opts.withDefaults()
 	c := &Client{byName: map[string]*Node{}, events: newMailbox()}
+	if ownHTTP {
+		c.closeIdle = opts.HTTPClient.CloseIdleConnections
+	}
 	for _, nc := range nodes {
 		if err := nc.Validate(); err != nil {
 			return nil, err
@@ -134,6 +140,9 @@ func Open(ctx context.Context, nodes []NodeConfig, opts Options) (*Client, error
 				ws.CloseNow()
 			}
 		}
+		if c.closeIdle != nil {
+			c.closeIdle()
+		}
 		if len(fatal) == 0 {
 			fatal = errs
 		}
@@ -173,6 +182,9 @@ func (c *Client) Close() error {
 			for _, s := range n.router.all() {
 				s.Close()
 			}
+		}
+		if c.closeIdle != nil {
+			c.closeIdle()
 		}
 	})
 	return nil

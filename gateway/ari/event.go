@@ -113,15 +113,23 @@ type header struct {
 // Decode turns one WebSocket message into an Event. It decodes the type and
 // routing ids first, then hands known types to ari/v5; it never panics, and
 // fails only when the message is not a JSON object with a "type".
-func Decode(data []byte) (ev *Event, err error) {
+func Decode(data []byte) (*Event, error) {
+	ev := &Event{}
+	if err := decodeInto(ev, data); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+func decodeInto(ev *Event, data []byte) error {
 	var h header
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("ari: decode event: %w", err)
+		return fmt.Errorf("ari: decode event: %w", err)
 	}
 	if h.Type == "" {
-		return nil, ErrNoType
+		return ErrNoType
 	}
-	ev = &Event{Type: h.Type, Raw: data}
+	ev.Type, ev.Raw = h.Type, data
 	if h.Channel != nil {
 		ev.ChannelID, ev.Language, ev.ProtocolID = h.Channel.ID, h.Channel.Language, h.Channel.ProtocolID
 	}
@@ -159,7 +167,7 @@ func Decode(data []byte) (ev *Event, err error) {
 	if knownTypes[h.Type] {
 		ev.ARI, ev.DecodeErr = decodeARI(data)
 	}
-	return ev, nil
+	return nil
 }
 
 // decodeARI runs ari/v5's decoder, turning a panic into an error: one bad

@@ -31,6 +31,7 @@ type Node struct {
 	up       atomic.Bool
 	conns    atomic.Int64 // successful connections so far
 	received atomic.Int64 // messages read
+	lastRead atomic.Int64 // unix nanos of the last message read
 	skipped  atomic.Int64 // messages that were not events
 }
 
@@ -189,10 +190,16 @@ func (n *Node) run(ctx context.Context, ws *websocket.Conn) {
 	}
 }
 
-// serve reads ws until it fails: it pings, starts the resync, and hands
-// every message to handle. It never waits on a consumer.
+// serve reads ws until it fails. The read loop does nothing but take
+// messages off the socket into an unbounded FIFO, so Asterisk's 100 ms write
+// timeout never depends on decoding or on any consumer; a second goroutine
+// decodes and routes them in order. serve returns once everything read has
+// been routed.
 func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 	cctx, cancel := context.WithCancel(ctx)
+	inbox := newMailbox()
+	readDone := make(chan struct{})
+	var replaced atomic.Bool
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
@@ -203,7 +210,7 @@ func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 	n.up.Store(true)
 	reconnect := n.conns.Add(1) > 1
 
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		n.pinger(cctx, ws)
@@ -212,14 +219,52 @@ func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 		defer wg.Done()
 		n.resync(cctx, reconnect)
 	}()
+	go func() {
+		defer wg.Done()
+		n.dispatch(inbox, readDone, func() {
+			replaced.Store(true)
+			ws.CloseNow()
+		})
+	}()
 
+	var err error
 	for {
-		_, data, err := ws.Read(cctx)
-		if err != nil {
-			return fmt.Errorf("ari %s: read events: %w", n.cfg.Name, err)
+		var data []byte
+		if _, data, err = ws.Read(cctx); err != nil {
+			break
 		}
-		if err := n.handle(data, time.Now()); err != nil {
-			return err
+		now := time.Now()
+		n.lastRead.Store(now.UnixNano())
+		n.received.Add(1)
+		inbox.push(&Event{Raw: data, Received: now})
+	}
+	close(readDone)
+	cancel()
+	wg.Wait() // every message read is routed before the caller reports the loss
+	if replaced.Load() {
+		return ErrReplaced
+	}
+	return fmt.Errorf("ari %s: read events: %w", n.cfg.Name, err)
+}
+
+// dispatch decodes and routes the messages the reader queued, in order,
+// until the reader is done and the queue is empty.
+func (n *Node) dispatch(inbox *Mailbox, readDone <-chan struct{}, onReplaced func()) {
+	for {
+		ev, ok := inbox.TryNext()
+		if !ok {
+			select {
+			case <-inbox.Ready():
+				continue
+			case <-readDone:
+				if inbox.Len() > 0 {
+					continue
+				}
+				return
+			}
+		}
+		if err := n.handle(ev); errors.Is(err, ErrReplaced) {
+			onReplaced()
 		}
 	}
 }
@@ -236,30 +281,34 @@ func (n *Node) pinger(ctx context.Context, ws *websocket.Conn) {
 			return
 		case <-t.C:
 		}
+		sent := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, n.opts.PongTimeout)
 		err := ws.Ping(pctx)
 		cancel()
-		if err != nil {
-			if ctx.Err() == nil {
-				n.log.Warn("ari: no pong, closing event socket", "err", err)
-				ws.CloseNow()
-			}
-			return
+		if err == nil || ctx.Err() != nil {
+			continue
 		}
+		// The pong queues behind the events in the stream: during a burst
+		// it comes late, but any message read meanwhile proves the socket
+		// alive. Only a socket silent for a whole PongTimeout is dead.
+		if time.Unix(0, n.lastRead.Load()).After(sent) {
+			continue
+		}
+		n.log.Warn("ari: event socket silent past the pong timeout, closing", "err", err)
+		ws.CloseNow()
+		return
 	}
 }
 
-// handle decodes and routes one message. It returns ErrReplaced when the
-// socket must be dropped.
-func (n *Node) handle(data []byte, now time.Time) error {
-	n.received.Add(1)
-	ev, err := Decode(data)
-	if err != nil {
+// handle decodes ev.Raw into ev and routes it. It returns ErrReplaced when
+// the socket must be dropped.
+func (n *Node) handle(ev *Event) error {
+	if err := decodeInto(ev, ev.Raw); err != nil {
 		n.skipped.Add(1)
-		n.log.Warn("ari: skipping a message that is not an event", "err", err, "bytes", len(data))
+		n.log.Warn("ari: skipping a message that is not an event", "err", err, "bytes", len(ev.Raw))
 		return nil
 	}
-	ev.Node, ev.Received = n.cfg.Name, now
+	ev.Node = n.cfg.Name
 	switch {
 	case ev.Type == TypeApplicationReplaced:
 		ev.Err = ErrReplaced
