@@ -46,6 +46,9 @@ type Conn interface {
 	Snoop(ctx context.Context, id string, p SnoopParams) (*Channel, error)
 	Record(ctx context.Context, id string, p RecordParams) (*LiveRecordingData, error)
 	StopRecording(ctx context.Context, name string) error
+	ControlPlayback(ctx context.Context, playbackID, operation string) error
+	ContinueInDialplan(ctx context.Context, id string, p DialplanTarget) error
+	Move(ctx context.Context, id, app, appArgs string) error
 
 	CreateBridge(ctx context.Context, id, typ, name string) (*BridgeData, error)
 	Bridge(ctx context.Context, id string) (*BridgeData, error)
@@ -175,6 +178,9 @@ func (c *Client) Node(name string) *Node { return c.byName[name] }
 // default queue and every Subscription. It waits for them to end.
 func (c *Client) Close() error {
 	c.once.Do(func() {
+		for _, n := range c.nodes {
+			n.closed.Store(true)
+		}
 		c.cancel()
 		c.wg.Wait()
 		c.events.close()

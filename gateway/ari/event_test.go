@@ -150,3 +150,26 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%s differs: %d lines, want %d", name, len(gl), len(wl))
 	}
 }
+
+// TestKnownTypes: the event types of Asterisk 22's ARI (10.0.0) that ari/v5
+// v5.3.1 cannot decode, and so are delivered raw.
+func TestKnownTypes(t *testing.T) {
+	unknown := []string{"ApplicationRegistered", "ApplicationUnregistered", "CallBroadcast", "CallClaimed",
+		"ChannelToneDetected", "ChannelTransfer", "RESTResponse"}
+	known := []string{"StasisStart", "StasisEnd", "ChannelCallerId", "ChannelDtmfReceived", "Dial", "PlaybackFinished",
+		"ApplicationReplaced", "BridgeAttendedTransfer", "TextMessageReceived", "ChannelUserevent"}
+	for _, ty := range unknown {
+		if KnownType(ty) {
+			t.Errorf("%s known", ty)
+		}
+		ev, err := Decode([]byte(`{"type":"` + ty + `","channel":{"id":"c1"}}`))
+		if err != nil || ev.ARI != nil || ev.DecodeErr != nil || ev.ChannelID != "c1" {
+			t.Errorf("%s: %v %v", ty, ev, err)
+		}
+	}
+	for _, ty := range known {
+		if !KnownType(ty) {
+			t.Errorf("%s unknown", ty)
+		}
+	}
+}

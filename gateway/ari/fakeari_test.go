@@ -34,6 +34,7 @@ type fakeARI struct {
 	ws       *websocket.Conn
 	all      map[*websocket.Conn]bool
 	handlers map[string]http.HandlerFunc // "METHOD /ari/path"
+	fallback http.HandlerFunc            // for requests no handler matches
 	channels []json.RawMessage           // GET /channels
 	bridges  []json.RawMessage           // GET /bridges
 
@@ -112,6 +113,9 @@ func (f *fakeARI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	h := f.handlers[r.Method+" "+r.URL.Path]
+	if h == nil && (r.Method != "GET" || r.URL.Path != "/ari/applications/"+f.app && r.URL.Path != "/ari/channels" && r.URL.Path != "/ari/bridges") {
+		h = f.fallback
+	}
 	f.mu.Unlock()
 	if h != nil {
 		h(w, r)

@@ -29,6 +29,7 @@ type Node struct {
 	def    *Mailbox // Client.Events
 
 	up       atomic.Bool
+	closed   atomic.Bool // set by Client.Close: REST answers ErrClosed
 	conns    atomic.Int64 // successful connections so far
 	received atomic.Int64 // messages read
 	lastRead atomic.Int64 // unix nanos of the last message read
@@ -109,9 +110,6 @@ func (n *Node) dial(ctx context.Context) (*websocket.Conn, error) {
 			}
 			return nil, &Error{Node: n.cfg.Name, Op: "connect events", ID: n.cfg.App, Method: http.MethodGet,
 				Path: "/events", Status: resp.StatusCode, Message: errorMessage(body)}
-		}
-		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("ari %s: connect events: %w: %w", n.cfg.Name, ErrUnavailable, err)
 		}
 		return nil, fmt.Errorf("ari %s: connect events: %w: %w", n.cfg.Name, ErrUnavailable, err)
 	}

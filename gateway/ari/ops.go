@@ -343,6 +343,50 @@ func (n *Node) Record(ctx context.Context, id string, p RecordParams) (*LiveReco
 	return n.record(ctx, "record channel", "/channels/", id, p)
 }
 
+// ControlPlayback pauses, unpauses, restarts, reverses or forwards a
+// playback (operation: pause, unpause, restart, reverse, forward).
+func (n *Node) ControlPlayback(ctx context.Context, playbackID, operation string) error {
+	if err := need(n.cfg.Name, "control playback", "playback id", playbackID); err != nil {
+		return err
+	}
+	if err := need(n.cfg.Name, "control playback", "operation", operation); err != nil {
+		return err
+	}
+	return n.do(ctx, req{op: "control playback", id: playbackID, method: http.MethodPost,
+		path: "/playbacks/" + esc(playbackID) + "/control", query: url.Values{"operation": {operation}}})
+}
+
+// DialplanTarget is where ContinueInDialplan sends a channel; empty fields
+// keep the channel's current value.
+type DialplanTarget struct {
+	Context   string
+	Extension string
+	Priority  int
+	Label     string
+}
+
+// ContinueInDialplan lets the channel leave Stasis and go on in the dialplan.
+func (n *Node) ContinueInDialplan(ctx context.Context, id string, p DialplanTarget) error {
+	q := url.Values{}
+	set(q, "context", p.Context)
+	set(q, "extension", p.Extension)
+	if p.Priority > 0 {
+		q.Set("priority", strconv.Itoa(p.Priority))
+	}
+	set(q, "label", p.Label)
+	return n.chanOp(ctx, "continue in dialplan", id, http.MethodPost, "/continue", q)
+}
+
+// Move hands the channel to another Stasis application.
+func (n *Node) Move(ctx context.Context, id, app, appArgs string) error {
+	if err := need(n.cfg.Name, "move", "app", app); err != nil {
+		return err
+	}
+	q := url.Values{"app": {app}}
+	set(q, "appArgs", appArgs)
+	return n.chanOp(ctx, "move", id, http.MethodPost, "/move", q)
+}
+
 // StopRecording stops a live recording and stores it.
 func (n *Node) StopRecording(ctx context.Context, name string) error {
 	if err := need(n.cfg.Name, "stop recording", "recording name", name); err != nil {

@@ -3,6 +3,7 @@ package ari
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ type req struct {
 // do sends r with the caller's context bounded by Options.RequestTimeout,
 // and turns a non-2xx answer into *Error.
 func (n *Node) do(ctx context.Context, r req) error {
+	if n.closed.Load() {
+		return fmt.Errorf("ari %s: %s %s: %w", n.cfg.Name, r.op, r.id, ErrClosed)
+	}
 	ctx, cancel := context.WithTimeout(ctx, n.opts.RequestTimeout)
 	defer cancel()
 
@@ -92,3 +96,22 @@ func need(node, op, what, v string) error {
 // IsGone reports whether err means the channel, bridge or playback no
 // longer exists: the usual outcome of acting on a call that just hung up.
 func IsGone(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// NewID returns a fresh random id (UUID v4 form) for a channel, bridge,
+// playback or snoop, so the caller can Watch it before the request that
+// creates it.
+func NewID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, v := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[v>>4], hex[v&0x0f])
+	}
+	return string(out)
+}
