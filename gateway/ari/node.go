@@ -29,7 +29,7 @@ type Node struct {
 	def    *Mailbox // Client.Events
 
 	up       atomic.Bool
-	closed   atomic.Bool // set by Client.Close: REST answers ErrClosed
+	closed   atomic.Bool  // set by Client.Close: REST answers ErrClosed
 	conns    atomic.Int64 // successful connections so far
 	received atomic.Int64 // messages read
 	lastRead atomic.Int64 // unix nanos of the last message read

@@ -74,7 +74,9 @@ func TestOperationRequests(t *testing.T) {
 			return drop2(n.Record(ctx, "c1", RecordParams{Name: "r1", Format: "wav", MaxDuration: 1500 * time.Millisecond, IfExists: "overwrite", Beep: true}))
 		}, "POST /ari/channels/c1/record?beep=true&format=wav&ifExists=overwrite&maxDurationSeconds=2&name=r1"},
 		{"stop recording", func() error { return n.StopRecording(ctx, "r1") }, "POST /ari/recordings/live/r1/stop"},
-		{"continue", func() error { return n.ContinueInDialplan(ctx, "c1", DialplanTarget{Context: "from-pstn", Extension: "12345", Priority: 1}) }, "POST /ari/channels/c1/continue?context=from-pstn&extension=12345&priority=1"},
+		{"continue", func() error {
+			return n.ContinueInDialplan(ctx, "c1", DialplanTarget{Context: "from-pstn", Extension: "12345", Priority: 1})
+		}, "POST /ari/channels/c1/continue?context=from-pstn&extension=12345&priority=1"},
 		{"move", func() error { return n.Move(ctx, "c1", "other", "x") }, "POST /ari/channels/c1/move?app=other&appArgs=x"},
 		{"get channel", func() error { return drop2(n.Channel(ctx, "c1")) }, "GET /ari/channels/c1"},
 		{"create bridge", func() error { return drop2(n.CreateBridge(ctx, "b1", "mixing", "case-c")) }, "POST /ari/bridges?bridgeId=b1&name=case-c&type=mixing"},
