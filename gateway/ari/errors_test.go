@@ -151,3 +151,18 @@ func TestNodeConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskNumbers(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                   "",
+		"PJSIP/agent1001":                    "PJSIP/agent1001",
+		"PJSIP/trunk/sip:13800138000@gw":     "PJSIP/trunk/sip:138****8000@gw",
+		"Local/013912345678@out;2 and 12345": "Local/013****5678@out;2 and 12345",
+		"1234567":                            "12****67",
+		"123456":                             "123456",
+	} {
+		if got := maskNumbers(in); got != want {
+			t.Errorf("maskNumbers(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -616,3 +616,20 @@ func sendOrFail(t *testing.T, f *fakeARI, msg string) {
 		t.Errorf("send: %v", err)
 	}
 }
+
+// TestOneNodeDownAtStart: with two nodes, one unreachable, Open succeeds,
+// the other node keeps retrying in the background, and Close ends it.
+func TestOneNodeDownAtStart(t *testing.T) {
+	f := newFakeARI(t)
+	down := NodeConfig{Name: "down", URL: closedPortURL(t), Username: "u", Password: "p", App: "liandong"}
+	c, err := Open(context.Background(), []NodeConfig{f.cfg(), down}, testOptions())
+	must(t, err)
+	if ev := nextOf(t, c.Events(), TypeResync); ev.Node != "ast1" {
+		t.Fatalf("resync from %s", ev.Node)
+	}
+	if c.Node("down").Connected() || !c.Node("ast1").Connected() {
+		t.Fatal("connection states wrong")
+	}
+	time.Sleep(30 * time.Millisecond) // a few reconnect attempts
+	must(t, c.Close())
+}

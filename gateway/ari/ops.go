@@ -263,7 +263,7 @@ func (n *Node) Originate(ctx context.Context, p OriginateParams) (*Channel, erro
 	set(q, "originator", p.Originator)
 	set(q, "formats", p.Formats)
 	var c Channel
-	err := n.do(ctx, req{op: "originate", id: p.Endpoint, method: http.MethodPost, path: "/channels", query: q, body: vars(p.Variables), out: &c})
+	err := n.do(ctx, req{op: "originate", id: maskNumbers(p.Endpoint), method: http.MethodPost, path: "/channels", query: q, body: vars(p.Variables), out: &c})
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ func (n *Node) CreateChannel(ctx context.Context, p CreateParams) (*Channel, err
 	set(q, "originator", p.Originator)
 	set(q, "formats", p.Formats)
 	var c Channel
-	err := n.do(ctx, req{op: "create channel", id: p.Endpoint, method: http.MethodPost, path: "/channels/create", query: q, body: vars(p.Variables), out: &c})
+	err := n.do(ctx, req{op: "create channel", id: maskNumbers(p.Endpoint), method: http.MethodPost, path: "/channels/create", query: q, body: vars(p.Variables), out: &c})
 	if err != nil {
 		return nil, err
 	}

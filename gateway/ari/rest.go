@@ -115,3 +115,41 @@ func NewID() string {
 	}
 	return string(out)
 }
+
+// maskNumbers hides phone numbers (runs of 7 or more digits) in text that
+// may reach logs, such as an originate endpoint: 13800138000 → 138****8000,
+// 6543210 → 65****10.
+func maskNumbers(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j-i >= 7 {
+			if b == nil {
+				b = append(make([]byte, 0, len(s)), s[:i]...)
+			}
+			head, tail := 3, 4 // mobile numbers: 138****5678
+			if j-i < 11 {
+				head, tail = 2, 2 // shorter: never show most of it
+			}
+			b = append(b, s[i:i+head]...)
+			b = append(b, "****"...)
+			b = append(b, s[j-tail:j]...)
+		} else if b != nil {
+			b = append(b, s[i:j]...)
+		}
+		if j == i {
+			if b != nil {
+				b = append(b, s[i])
+			}
+			j++
+		}
+		i = j
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
