@@ -195,3 +195,28 @@ func (c *Client) Close() error {
 	})
 	return nil
 }
+
+// Probe checks one node without starting anything: the configuration, the
+// credentials and Asterisk's version (GET /asterisk/info), then that the
+// event socket for the app opens. For "liandong doctor".
+func Probe(ctx context.Context, cfg NodeConfig, opts Options) (*AsteriskInfo, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ownHTTP := opts.HTTPClient == nil
+	opts = opts.withDefaults()
+	if ownHTTP {
+		defer opts.HTTPClient.CloseIdleConnections()
+	}
+	n := newNode(cfg, opts, newMailbox())
+	info, err := n.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ari: probe %s: %w", n.Name(), err)
+	}
+	ws, err := n.dial(ctx)
+	if err != nil {
+		return info, fmt.Errorf("ari: probe %s: %w", n.Name(), err)
+	}
+	ws.CloseNow()
+	return info, nil
+}

@@ -307,7 +307,7 @@ func testOptions() Options {
 		RequestTimeout:  2 * time.Second,
 		DialTimeout:     2 * time.Second,
 		PingInterval:    200 * time.Millisecond,
-		PongTimeout:     time.Second,
+		PongTimeout:     3 * time.Second,
 		BackoffMin:      5 * time.Millisecond,
 		BackoffMax:      50 * time.Millisecond,
 		ConnectAttempts: 3,

@@ -24,7 +24,8 @@ type Node struct {
 	opts   Options
 	log    *slog.Logger
 	http   *http.Client
-	auth   string // "Basic ..." header value
+	wsHTTP *http.Client // http without Timeout: a client timeout would cut the event socket
+	auth   string       // "Basic ..." header value
 	router *router
 	def    *Mailbox // Client.Events
 
@@ -38,7 +39,10 @@ type Node struct {
 
 func newNode(cfg NodeConfig, opts Options, def *Mailbox) *Node {
 	cfg = cfg.withDefaults()
+	ws := *opts.HTTPClient
+	ws.Timeout = 0
 	return &Node{
+		wsHTTP: &ws,
 		cfg:    cfg,
 		opts:   opts,
 		log:    opts.Logger.With("node", cfg.Name),
@@ -99,7 +103,7 @@ func (n *Node) dial(ctx context.Context) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.DialTimeout)
 	defer cancel()
 	ws, resp, err := websocket.Dial(ctx, n.eventsURL(), &websocket.DialOptions{
-		HTTPClient: n.http,
+		HTTPClient: n.wsHTTP,
 		HTTPHeader: http.Header{"Authorization": {n.auth}},
 	})
 	if err != nil {

@@ -115,10 +115,10 @@ func TestUnknownEventMidStream(t *testing.T) {
 // Asterisk would drop the socket; instead every write completes, nothing is
 // dropped and the order is kept, per owner. Write latency under load is a
 // speed figure and lives in BenchmarkBurstWriteLatency; here a write only
-// fails past 2 s (a stalled reader, not a busy machine).
+// fails past 5 s (a stalled reader, not a busy machine).
 func TestBurstWithStalledConsumer(t *testing.T) {
 	f := newFakeARI(t)
-	f.writeTimeout = 2 * time.Second
+	f.writeTimeout = 5 * time.Second
 	c := openClient(t, f, testOptions())
 	nextOf(t, c.Events(), TypeResync)
 	sub := c.Nodes()[0].Subscribe()
@@ -632,4 +632,29 @@ func TestOneNodeDownAtStart(t *testing.T) {
 	}
 	time.Sleep(30 * time.Millisecond) // a few reconnect attempts
 	must(t, c.Close())
+}
+
+func TestProbe(t *testing.T) {
+	f := newFakeARI(t)
+	f.handle("GET", "/ari/asterisk/info", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"system": map[string]string{"entity_id": "02:fc:00:00:00:01", "version": "22.10.1"}})
+	})
+	ctx := context.Background()
+	info, err := Probe(ctx, f.cfg(), testOptions())
+	if err != nil || info.SystemInfo.Version != "22.10.1" {
+		t.Fatalf("probe: %+v %v", info, err)
+	}
+	bad := f.cfg()
+	bad.Password = "x"
+	if _, err := Probe(ctx, bad, testOptions()); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("probe with a wrong password: %v", err)
+	}
+	wrongApp := f.cfg()
+	wrongApp.App = "other"
+	if _, err := Probe(ctx, wrongApp, testOptions()); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("probe of an app the server refuses: %v", err)
+	}
+	if _, err := Probe(ctx, NodeConfig{URL: "http://x"}, testOptions()); !errors.Is(err, ErrConfig) {
+		t.Fatalf("probe of a bad config: %v", err)
+	}
 }
