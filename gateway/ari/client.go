@@ -13,14 +13,23 @@ import (
 type wsConn = websocket.Conn
 
 // Conn is what a call sees of the Asterisk node its channels live on:
-// subscriptions for events and REST operations, each bounded by ctx and by
-// Options.RequestTimeout. *Node implements it. The gateway defines its own,
-// smaller interfaces over it where it needs them.
+// subscriptions for events, and REST grouped by concern so that consumers
+// can depend on the slice they use. Every operation is bounded by ctx and
+// by Options.RequestTimeout. *Node implements it. The gateway defines its
+// own, smaller interfaces where it needs them.
 type Conn interface {
 	Name() string
 	App() string
 	Subscribe() *Subscription
+	ChannelOps
+	MediaOps
+	BridgeOps
+	AppOps
+}
 
+// ChannelOps act on channels: state, answer, hangup, hold, variables,
+// originate and dial.
+type ChannelOps interface {
 	Channel(ctx context.Context, id string) (*Channel, error)
 	Channels(ctx context.Context) ([]Channel, error)
 	Answer(ctx context.Context, id string) error
@@ -36,20 +45,29 @@ type Conn interface {
 	SendDTMF(ctx context.Context, id, digits string) error
 	Var(ctx context.Context, id, name string) (string, error)
 	SetVar(ctx context.Context, id, name, value string) error
-	Play(ctx context.Context, channelID, playbackID string, media ...string) (*PlaybackData, error)
-	StopPlayback(ctx context.Context, playbackID string) error
-	Playback(ctx context.Context, playbackID string) (*PlaybackData, error)
 	Originate(ctx context.Context, p OriginateParams) (*Channel, error)
 	CreateChannel(ctx context.Context, p CreateParams) (*Channel, error)
 	Dial(ctx context.Context, id, caller string, timeout time.Duration) error
-	ExternalMedia(ctx context.Context, p ExternalMediaParams) (*ExternalMedia, error)
-	Snoop(ctx context.Context, id string, p SnoopParams) (*Channel, error)
-	Record(ctx context.Context, id string, p RecordParams) (*LiveRecordingData, error)
-	StopRecording(ctx context.Context, name string) error
-	ControlPlayback(ctx context.Context, playbackID, operation string) error
 	ContinueInDialplan(ctx context.Context, id string, p DialplanTarget) error
 	Move(ctx context.Context, id, app, appArgs string) error
+}
 
+// MediaOps play, record and tap media.
+type MediaOps interface {
+	Play(ctx context.Context, channelID, playbackID string, media ...string) (*PlaybackData, error)
+	PlayBridge(ctx context.Context, bridgeID, playbackID string, media ...string) (*PlaybackData, error)
+	StopPlayback(ctx context.Context, playbackID string) error
+	Playback(ctx context.Context, playbackID string) (*PlaybackData, error)
+	ControlPlayback(ctx context.Context, playbackID, operation string) error
+	Record(ctx context.Context, id string, p RecordParams) (*LiveRecordingData, error)
+	RecordBridge(ctx context.Context, bridgeID string, p RecordParams) (*LiveRecordingData, error)
+	StopRecording(ctx context.Context, name string) error
+	ExternalMedia(ctx context.Context, p ExternalMediaParams) (*ExternalMedia, error)
+	Snoop(ctx context.Context, id string, p SnoopParams) (*Channel, error)
+}
+
+// BridgeOps manage bridges and their members.
+type BridgeOps interface {
 	CreateBridge(ctx context.Context, id, typ, name string) (*BridgeData, error)
 	Bridge(ctx context.Context, id string) (*BridgeData, error)
 	Bridges(ctx context.Context) ([]BridgeData, error)
@@ -58,9 +76,10 @@ type Conn interface {
 	RemoveChannel(ctx context.Context, bridgeID string, channels ...string) error
 	StartBridgeMOH(ctx context.Context, bridgeID, class string) error
 	StopBridgeMOH(ctx context.Context, bridgeID string) error
-	PlayBridge(ctx context.Context, bridgeID, playbackID string, media ...string) (*PlaybackData, error)
-	RecordBridge(ctx context.Context, bridgeID string, p RecordParams) (*LiveRecordingData, error)
+}
 
+// AppOps concern the application and Asterisk itself.
+type AppOps interface {
 	Application(ctx context.Context) (*ApplicationData, error)
 	SubscribeApp(ctx context.Context, source string) error
 	UnsubscribeApp(ctx context.Context, source string) error
@@ -68,7 +87,13 @@ type Conn interface {
 	Ping(ctx context.Context) (*PingInfo, error)
 }
 
-var _ Conn = (*Node)(nil)
+var (
+	_ Conn       = (*Node)(nil)
+	_ ChannelOps = (*Node)(nil)
+	_ MediaOps   = (*Node)(nil)
+	_ BridgeOps  = (*Node)(nil)
+	_ AppOps     = (*Node)(nil)
+)
 
 // Client drives one or more Asterisk nodes. Events nobody watches (above
 // all a StasisStart for a new call, with Event.Sub already opened) and the
@@ -89,7 +114,8 @@ type Client struct {
 // bounded by Options.ConnectAttempts and ctx) and starts reading. It fails
 // when a node is misconfigured or refuses the credentials (ErrUnauthorized,
 // never retried), or when no node can be reached; a node that is merely
-// unreachable while another is up keeps retrying in the background.
+// unreachable while another is up keeps retrying in the background. ctx
+// bounds the connecting only; the client lives until Close.
 func Open(ctx context.Context, nodes []NodeConfig, opts Options) (*Client, error) {
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("%w: no asterisk node configured", ErrConfig)
