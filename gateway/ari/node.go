@@ -253,7 +253,7 @@ func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 // until the reader is done and the queue is empty.
 func (n *Node) dispatch(inbox *Mailbox, readDone <-chan struct{}, onReplaced func()) {
 	for {
-		ev, ok := inbox.TryNext()
+		ev, ok := inbox.pop()
 		if !ok {
 			select {
 			case <-inbox.Ready():
@@ -305,21 +305,19 @@ func (n *Node) pinger(ctx context.Context, ws *websocket.Conn) {
 // handle decodes ev.Raw into ev and routes it. It returns ErrReplaced when
 // the socket must be dropped.
 func (n *Node) handle(ev *Event) error {
-	if err := decodeInto(ev, ev.Raw); err != nil {
+	if err := decodeHeader(ev, ev.Raw); err != nil {
 		n.skipped.Add(1)
 		n.log.Warn("ari: skipping a message that is not an event", "err", err, "bytes", len(ev.Raw))
 		return nil
 	}
-	ev.Node = n.cfg.Name
+	ev.Node, ev.node = n.cfg.Name, n
 	switch {
 	case ev.Type == TypeApplicationReplaced:
 		ev.Err = ErrReplaced
 		n.log.Error("ari: application replaced: another client opened a socket for this app; reconnecting", "app", n.cfg.App)
 		n.def.push(ev)
 		return ErrReplaced
-	case ev.DecodeErr != nil:
-		n.log.Warn("ari: event ari/v5 cannot decode, delivered raw", "type", ev.Type, "err", ev.DecodeErr)
-	case ev.ARI == nil:
+	case !ev.pending:
 		n.log.Debug("ari: event type unknown to ari/v5, delivered raw", "type", ev.Type)
 	}
 	n.route(ev)
