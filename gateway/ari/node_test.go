@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -662,5 +663,60 @@ func TestProbe(t *testing.T) {
 	}
 	if _, err := Probe(ctx, NodeConfig{URL: "http://x"}, testOptions()); !errors.Is(err, ErrConfig) {
 		t.Fatalf("probe of a bad config: %v", err)
+	}
+}
+
+// TestConcurrentOwners: many calls watch, consume and close at once while
+// events for all of them interleave on one socket; each sees exactly its
+// own events, in order.
+func TestConcurrentOwners(t *testing.T) {
+	f := newFakeARI(t)
+	c := openClient(t, f, testOptions())
+	nextOf(t, c.Events(), TypeResync)
+	n := c.Nodes()[0]
+	const owners, each = 50, 20
+	subs := make([]*Subscription, owners)
+	for i := range subs {
+		subs[i] = n.Subscribe()
+		subs[i].WatchChannel("c-" + strconv.Itoa(i))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, owners)
+	for i, s := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for k := 0; k < each; k++ {
+				ev, err := s.Next(ctx)
+				if err != nil {
+					errs <- fmt.Errorf("owner %d event %d: %w", i, k, err)
+					return
+				}
+				v, ok := ev.ARI.(*ChannelVarset)
+				if !ok || ev.ChannelID != "c-"+strconv.Itoa(i) || v.Value != strconv.Itoa(k) {
+					errs <- fmt.Errorf("owner %d event %d: %s", i, k, describe(ev))
+					return
+				}
+				if k == each/2 {
+					s.WatchPlayback("p-" + strconv.Itoa(i)) // routing table writes while events flow
+				}
+			}
+		}()
+	}
+	for k := 0; k < each; k++ {
+		for i := 0; i < owners; i++ {
+			f.mustSend(t, varset("c-"+strconv.Itoa(i), k))
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if st := n.Stats(); st.Owners != 0 {
+		t.Fatalf("%d owners left after every Close", st.Owners)
 	}
 }
