@@ -166,3 +166,18 @@ func TestMaskNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorMessage(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"message": "Channel not found"}`, "Channel not found"},
+		{`{"error": "Allocation failed"}`, "Allocation failed"},
+		{"<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\r\n<html><head>\r\n<title>400 Bad Request</title>\r\n</head><body>\r\n<h1>Bad Request</h1>\r\n<p>HTTP request is missing param: [app]</p>\r\n<hr />\r\n<address>Asterisk</address>\r\n</body></html>\r\n", "HTTP request is missing param: [app]"},
+		{"plain text\n", "plain text"},
+		{"", ""},
+		{strings.Repeat("x", 300), strings.Repeat("x", 200) + "..."},
+	} {
+		if got := errorMessage([]byte(tc.in)); got != tc.want {
+			t.Errorf("errorMessage(%.40q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
