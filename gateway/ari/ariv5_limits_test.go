@@ -153,3 +153,18 @@ func runNativeClientChild(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	t.Log("no panic")
 }
+
+func TestChannelJSONRoundTrip(t *testing.T) {
+	var c Channel
+	must(t, json.Unmarshal([]byte(`{"id":"1795858469.0","name":"PJSIP/pstn-00000000","state":"Ring","protocol_id":"1-27388@127.0.0.1","caller":{"name":"","number":"13800138000"},"creationtime":"2026-11-28T09:34:29.901+0000","language":"zh"}`), &c))
+	b, err := json.Marshal(c)
+	must(t, err)
+	var back Channel
+	must(t, json.Unmarshal(b, &back))
+	if back.ID != c.ID || back.Language != "zh" || back.ProtocolID != "1-27388@127.0.0.1" || back.Caller.Number != "13800138000" || back.State != "Ring" {
+		t.Fatalf("round trip lost fields: %s", b)
+	}
+	if b2, _ := json.Marshal(&c); string(b2) != string(b) {
+		t.Fatalf("pointer and value encode differently:\n%s\n%s", b, b2)
+	}
+}
