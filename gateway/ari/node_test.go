@@ -720,3 +720,46 @@ func TestConcurrentOwners(t *testing.T) {
 		t.Fatalf("%d owners left after every Close", st.Owners)
 	}
 }
+
+// TestSubscriptionActs: the helpers watch the id they make before the
+// request, and drop it when Asterisk refuses.
+func TestSubscriptionActs(t *testing.T) {
+	f := newFakeARI(t)
+	var refused atomic.Bool
+	f.handle("POST", "/ari/channels", func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("channelId")
+		if refused.Load() {
+			writeJSON(w, 500, map[string]string{"error": "Allocation failed"})
+			return
+		}
+		sendOrFail(t, f, stasisStart(id))
+		time.Sleep(10 * time.Millisecond)
+		writeJSON(w, 200, map[string]string{"id": id, "state": "Down"})
+	})
+	f.handle("POST", "/ari/channels/c1/play", func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("playbackId")
+		sendOrFail(t, f, `{"type":"PlaybackStarted","playback":{"id":"`+id+`","target_uri":"channel:other","state":"playing"}}`)
+		writeJSON(w, 201, map[string]string{"id": id, "state": "queued"})
+	})
+	c := openClient(t, f, testOptions())
+	nextOf(t, c.Events(), TypeResync)
+	sub := c.Nodes()[0].Subscribe()
+	defer sub.Close()
+	ch, err := sub.Originate(context.Background(), OriginateParams{Endpoint: "PJSIP/agent1001"})
+	must(t, err)
+	if ev := nextOf(t, sub.Mailbox, "StasisStart"); ev.ChannelID != ch.ID || ev.Sub != nil || len(ch.ID) != 36 {
+		t.Fatalf("originated leg: %s (id %q)", describe(ev), ch.ID)
+	}
+	pb, err := sub.Play(context.Background(), "c1", "sound:hello-world")
+	must(t, err)
+	if ev := nextOf(t, sub.Mailbox, "PlaybackStarted"); ev.PlaybackID != pb.ID {
+		t.Fatal(describe(ev))
+	}
+	refused.Store(true)
+	_, err = sub.Originate(context.Background(), OriginateParams{Endpoint: "PJSIP/nosuch", ChannelID: "refused-1"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("refused originate: %v", err)
+	}
+	f.mustSend(t, varset("refused-1", 1))
+	nextOf(t, c.Events(), "ChannelVarset") // no longer watched
+}
