@@ -66,6 +66,9 @@ type Event struct {
 
 	// secondary routing ids: Dial's caller, StasisStart's replaced channel.
 	caller, replaced string
+	// members are the bridge's channels, a last resort for routing a bridge
+	// event nobody watches the bridge for.
+	members []string
 	// pending: ARI is still to be decoded. The node's dispatcher only
 	// decodes what routing needs; the ari/v5 decode (three quarters of the
 	// cost) runs on the consumer's goroutine when the event is taken from
@@ -118,8 +121,11 @@ type header struct {
 	Peer           *idObj `json:"peer"`
 	Caller         *idObj `json:"caller"`
 	ReplaceChannel *idObj `json:"replace_channel"`
-	Bridge         *idObj `json:"bridge"`
-	Playback       *struct {
+	Bridge         *struct {
+		ID       string   `json:"id"`
+		Channels []string `json:"channels"`
+	} `json:"bridge"`
+	Playback *struct {
 		ID        string `json:"id"`
 		TargetURI string `json:"target_uri"`
 	} `json:"playback"`
@@ -159,7 +165,7 @@ func decodeHeader(ev *Event, data []byte) error {
 		ev.ChannelID = h.Peer.ID
 	}
 	if h.Bridge != nil {
-		ev.BridgeID = h.Bridge.ID
+		ev.BridgeID, ev.members = h.Bridge.ID, h.Bridge.Channels
 	}
 	if h.Caller != nil {
 		ev.caller = h.Caller.ID

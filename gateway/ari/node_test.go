@@ -493,6 +493,12 @@ func TestPlaybackAndBridgeRouting(t *testing.T) {
 	queue.UnwatchChannel("c1")
 	f.mustSend(t, varset("c1", 2))
 	nextOf(t, c.Events(), "ChannelVarset")
+	// A bridge nobody watches: its event goes to the owner of a member.
+	f.mustSend(t, `{"type":"BridgeDestroyed","bridge":{"id":"unwatched","channels":["x","c1"]}}`)
+	call.WatchChannel("c1")
+	f.mustSend(t, `{"type":"BridgeDestroyed","bridge":{"id":"unwatched","channels":["x","c1"]}}`)
+	nextOf(t, c.Events(), "BridgeDestroyed")
+	nextOf(t, call.Mailbox, "BridgeDestroyed")
 }
 
 // TestMultiNode: events carry their node; REST goes to the node that owns
