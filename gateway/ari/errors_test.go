@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStatusSentinels(t *testing.T) {
@@ -178,6 +179,22 @@ func TestErrorMessage(t *testing.T) {
 	} {
 		if got := errorMessage([]byte(tc.in)); got != tc.want {
 			t.Errorf("errorMessage(%.40q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	min, max := 100*time.Millisecond, 5*time.Second
+	for n := 0; n < 40; n++ {
+		base := min << n
+		if n > 10 || base > max {
+			base = max
+		}
+		for i := 0; i < 50; i++ {
+			d := backoff(n, min, max)
+			if d < base/2 || d > base+base/2 {
+				t.Fatalf("backoff(%d) = %v, want %v ±50%%", n, d, base)
+			}
 		}
 	}
 }
