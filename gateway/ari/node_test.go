@@ -776,3 +776,23 @@ func TestSubscriptionActs(t *testing.T) {
 	f.mustSend(t, varset("refused-1", 1))
 	nextOf(t, c.Events(), "ChannelVarset") // no longer watched
 }
+
+// TestLivenessByData: a pong stuck behind a burst does not kill the socket
+// as long as events keep arriving; silence past the pong timeout does.
+func TestLivenessByData(t *testing.T) {
+	f := newFakeARI(t)
+	f.noPong.Store(true) // pings are never answered
+	opts := testOptions()
+	opts.PingInterval, opts.PongTimeout = 50*time.Millisecond, 300*time.Millisecond
+	c := openClient(t, f, opts)
+	f.waitConn(t)
+	for i := 0; i < 150; i++ { // ~750 ms of traffic: several unanswered pings
+		f.mustSend(t, varset("x", i))
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := c.Nodes()[0].Stats(); st.Connections != 1 {
+		t.Fatalf("socket dropped while events flowed: %+v", st)
+	}
+	f.noPong.Store(false)
+	nextOf(t, c.Events(), TypeDisconnected) // silence: dropped
+}
