@@ -13,14 +13,23 @@ import (
 type wsConn = websocket.Conn
 
 // Conn is what a call sees of the Asterisk node its channels live on:
-// subscriptions for events and REST operations, each bounded by ctx and by
-// Options.RequestTimeout. *Node implements it. The gateway defines its own,
-// smaller interfaces over it where it needs them.
+// subscriptions for events, and REST grouped by concern so that consumers
+// can depend on the slice they use. Every operation is bounded by ctx and
+// by Options.RequestTimeout. *Node implements it. The gateway defines its
+// own, smaller interfaces where it needs them.
 type Conn interface {
 	Name() string
 	App() string
 	Subscribe() *Subscription
+	ChannelOps
+	MediaOps
+	BridgeOps
+	AppOps
+}
 
+// ChannelOps act on channels: state, answer, hangup, hold, variables,
+// originate and dial.
+type ChannelOps interface {
 	Channel(ctx context.Context, id string) (*Channel, error)
 	Channels(ctx context.Context) ([]Channel, error)
 	Answer(ctx context.Context, id string) error
@@ -36,17 +45,29 @@ type Conn interface {
 	SendDTMF(ctx context.Context, id, digits string) error
 	Var(ctx context.Context, id, name string) (string, error)
 	SetVar(ctx context.Context, id, name, value string) error
-	Play(ctx context.Context, channelID, playbackID string, media ...string) (*PlaybackData, error)
-	StopPlayback(ctx context.Context, playbackID string) error
-	Playback(ctx context.Context, playbackID string) (*PlaybackData, error)
 	Originate(ctx context.Context, p OriginateParams) (*Channel, error)
 	CreateChannel(ctx context.Context, p CreateParams) (*Channel, error)
 	Dial(ctx context.Context, id, caller string, timeout time.Duration) error
+	ContinueInDialplan(ctx context.Context, id string, p DialplanTarget) error
+	Move(ctx context.Context, id, app, appArgs string) error
+}
+
+// MediaOps play, record and tap media.
+type MediaOps interface {
+	Play(ctx context.Context, channelID, playbackID string, media ...string) (*PlaybackData, error)
+	PlayBridge(ctx context.Context, bridgeID, playbackID string, media ...string) (*PlaybackData, error)
+	StopPlayback(ctx context.Context, playbackID string) error
+	Playback(ctx context.Context, playbackID string) (*PlaybackData, error)
+	ControlPlayback(ctx context.Context, playbackID, operation string) error
+	Record(ctx context.Context, id string, p RecordParams) (*LiveRecordingData, error)
+	RecordBridge(ctx context.Context, bridgeID string, p RecordParams) (*LiveRecordingData, error)
+	StopRecording(ctx context.Context, name string) error
 	ExternalMedia(ctx context.Context, p ExternalMediaParams) (*ExternalMedia, error)
 	Snoop(ctx context.Context, id string, p SnoopParams) (*Channel, error)
-	Record(ctx context.Context, id string, p RecordParams) (*LiveRecordingData, error)
-	StopRecording(ctx context.Context, name string) error
+}
 
+// BridgeOps manage bridges and their members.
+type BridgeOps interface {
 	CreateBridge(ctx context.Context, id, typ, name string) (*BridgeData, error)
 	Bridge(ctx context.Context, id string) (*BridgeData, error)
 	Bridges(ctx context.Context) ([]BridgeData, error)
@@ -55,9 +76,10 @@ type Conn interface {
 	RemoveChannel(ctx context.Context, bridgeID string, channels ...string) error
 	StartBridgeMOH(ctx context.Context, bridgeID, class string) error
 	StopBridgeMOH(ctx context.Context, bridgeID string) error
-	PlayBridge(ctx context.Context, bridgeID, playbackID string, media ...string) (*PlaybackData, error)
-	RecordBridge(ctx context.Context, bridgeID string, p RecordParams) (*LiveRecordingData, error)
+}
 
+// AppOps concern the application and Asterisk itself.
+type AppOps interface {
 	Application(ctx context.Context) (*ApplicationData, error)
 	SubscribeApp(ctx context.Context, source string) error
 	UnsubscribeApp(ctx context.Context, source string) error
@@ -65,7 +87,13 @@ type Conn interface {
 	Ping(ctx context.Context) (*PingInfo, error)
 }
 
-var _ Conn = (*Node)(nil)
+var (
+	_ Conn       = (*Node)(nil)
+	_ ChannelOps = (*Node)(nil)
+	_ MediaOps   = (*Node)(nil)
+	_ BridgeOps  = (*Node)(nil)
+	_ AppOps     = (*Node)(nil)
+)
 
 // Client drives one or more Asterisk nodes. Events nobody watches (above
 // all a StasisStart for a new call, with Event.Sub already opened) and the
@@ -78,19 +106,26 @@ type Client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+	// closeIdle releases the keep-alive pool when the client built it.
+	closeIdle func()
 }
 
 // Open validates the node list, connects every node's event socket (each
 // bounded by Options.ConnectAttempts and ctx) and starts reading. It fails
 // when a node is misconfigured or refuses the credentials (ErrUnauthorized,
 // never retried), or when no node can be reached; a node that is merely
-// unreachable while another is up keeps retrying in the background.
+// unreachable while another is up keeps retrying in the background. ctx
+// bounds the connecting only; the client lives until Close.
 func Open(ctx context.Context, nodes []NodeConfig, opts Options) (*Client, error) {
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("%w: no asterisk node configured", ErrConfig)
 	}
+	ownHTTP := opts.HTTPClient == nil
 	opts = opts.withDefaults()
 	c := &Client{byName: map[string]*Node{}, events: newMailbox()}
+	if ownHTTP {
+		c.closeIdle = opts.HTTPClient.CloseIdleConnections
+	}
 	for _, nc := range nodes {
 		if err := nc.Validate(); err != nil {
 			return nil, err
@@ -134,6 +169,9 @@ func Open(ctx context.Context, nodes []NodeConfig, opts Options) (*Client, error
 				ws.CloseNow()
 			}
 		}
+		if c.closeIdle != nil {
+			c.closeIdle()
+		}
 		if len(fatal) == 0 {
 			fatal = errs
 		}
@@ -166,6 +204,9 @@ func (c *Client) Node(name string) *Node { return c.byName[name] }
 // default queue and every Subscription. It waits for them to end.
 func (c *Client) Close() error {
 	c.once.Do(func() {
+		for _, n := range c.nodes {
+			n.closed.Store(true)
+		}
 		c.cancel()
 		c.wg.Wait()
 		c.events.close()
@@ -174,6 +215,34 @@ func (c *Client) Close() error {
 				s.Close()
 			}
 		}
+		if c.closeIdle != nil {
+			c.closeIdle()
+		}
 	})
 	return nil
+}
+
+// Probe checks one node without starting anything: the configuration, the
+// credentials and Asterisk's version (GET /asterisk/info), then that the
+// event socket for the app opens. For "liandong doctor".
+func Probe(ctx context.Context, cfg NodeConfig, opts Options) (*AsteriskInfo, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ownHTTP := opts.HTTPClient == nil
+	opts = opts.withDefaults()
+	if ownHTTP {
+		defer opts.HTTPClient.CloseIdleConnections()
+	}
+	n := newNode(cfg, opts, newMailbox())
+	info, err := n.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ari: probe %s: %w", n.Name(), err)
+	}
+	ws, err := n.dial(ctx)
+	if err != nil {
+		return info, fmt.Errorf("ari: probe %s: %w", n.Name(), err)
+	}
+	ws.CloseNow()
+	return info, nil
 }

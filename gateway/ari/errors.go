@@ -127,6 +127,13 @@ func errorMessage(body []byte) string {
 		}
 	}
 	s := strings.TrimSpace(string(body))
+	// Asterisk's HTTP server answers some errors (a WebSocket upgrade
+	// without app) with an HTML page; its <p> holds the reason.
+	if _, rest, ok := strings.Cut(s, "<p>"); ok {
+		if p, _, ok := strings.Cut(rest, "</p>"); ok {
+			return strings.TrimSpace(p)
+		}
+	}
 	if len(s) > 200 {
 		s = s[:200] + "..."
 	}

@@ -66,6 +66,28 @@ type Event struct {
 
 	// secondary routing ids: Dial's caller, StasisStart's replaced channel.
 	caller, replaced string
+	// members are the bridge's channels, a last resort for routing a bridge
+	// event nobody watches the bridge for.
+	members []string
+	// pending: ARI is still to be decoded. The node's dispatcher only
+	// decodes what routing needs; the ari/v5 decode (three quarters of the
+	// cost) runs on the consumer's goroutine when the event is taken from
+	// its queue, so one busy node never serialises every call's decoding.
+	pending bool
+	node    *Node // for logging a late decode failure
+}
+
+// finish completes a deferred ari/v5 decode; called by the single consumer
+// that took the event from its queue.
+func (ev *Event) finish() {
+	if !ev.pending {
+		return
+	}
+	ev.pending = false
+	ev.ARI, ev.DecodeErr = decodeARI(ev.Raw)
+	if ev.DecodeErr != nil && ev.node != nil {
+		ev.node.log.Warn("ari: event ari/v5 cannot decode, delivered raw", "type", ev.Type, "err", ev.DecodeErr)
+	}
 }
 
 // knownTypes is every event type ari/v5's DecodeEvent handles.
@@ -99,8 +121,11 @@ type header struct {
 	Peer           *idObj `json:"peer"`
 	Caller         *idObj `json:"caller"`
 	ReplaceChannel *idObj `json:"replace_channel"`
-	Bridge         *idObj `json:"bridge"`
-	Playback       *struct {
+	Bridge         *struct {
+		ID       string   `json:"id"`
+		Channels []string `json:"channels"`
+	} `json:"bridge"`
+	Playback *struct {
 		ID        string `json:"id"`
 		TargetURI string `json:"target_uri"`
 	} `json:"playback"`
@@ -113,15 +138,26 @@ type header struct {
 // Decode turns one WebSocket message into an Event. It decodes the type and
 // routing ids first, then hands known types to ari/v5; it never panics, and
 // fails only when the message is not a JSON object with a "type".
-func Decode(data []byte) (ev *Event, err error) {
+func Decode(data []byte) (*Event, error) {
+	ev := &Event{}
+	if err := decodeHeader(ev, data); err != nil {
+		return nil, err
+	}
+	ev.finish()
+	return ev, nil
+}
+
+// decodeHeader fills the type and routing fields and marks known types for
+// the ari/v5 decode (finish).
+func decodeHeader(ev *Event, data []byte) error {
 	var h header
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("ari: decode event: %w", err)
+		return fmt.Errorf("ari: decode event: %w", err)
 	}
 	if h.Type == "" {
-		return nil, ErrNoType
+		return ErrNoType
 	}
-	ev = &Event{Type: h.Type, Raw: data}
+	ev.Type, ev.Raw = h.Type, data
 	if h.Channel != nil {
 		ev.ChannelID, ev.Language, ev.ProtocolID = h.Channel.ID, h.Channel.Language, h.Channel.ProtocolID
 	}
@@ -129,7 +165,7 @@ func Decode(data []byte) (ev *Event, err error) {
 		ev.ChannelID = h.Peer.ID
 	}
 	if h.Bridge != nil {
-		ev.BridgeID = h.Bridge.ID
+		ev.BridgeID, ev.members = h.Bridge.ID, h.Bridge.Channels
 	}
 	if h.Caller != nil {
 		ev.caller = h.Caller.ID
@@ -156,10 +192,8 @@ func Decode(data []byte) (ev *Event, err error) {
 			}
 		}
 	}
-	if knownTypes[h.Type] {
-		ev.ARI, ev.DecodeErr = decodeARI(data)
-	}
-	return ev, nil
+	ev.pending = knownTypes[h.Type]
+	return nil
 }
 
 // decodeARI runs ari/v5's decoder, turning a panic into an error: one bad

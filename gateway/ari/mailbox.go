@@ -65,6 +65,14 @@ func (m *Mailbox) grow() {
 
 // TryNext returns the oldest queued event without waiting.
 func (m *Mailbox) TryNext() (*Event, bool) {
+	e, ok := m.pop()
+	if ok {
+		e.finish()
+	}
+	return e, ok
+}
+
+func (m *Mailbox) pop() (*Event, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.n == 0 || m.closed {

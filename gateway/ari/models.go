@@ -75,6 +75,25 @@ func (c *Channel) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes ari/v5's form plus "language" and "protocol_id", so a
+// Channel survives a round trip (ari/v5's encoder drops both).
+func (c Channel) MarshalJSON() ([]byte, error) {
+	b, err := c.ChannelData.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	extra, err := json.Marshal(struct {
+		Language   string `json:"language"`
+		ProtocolID string `json:"protocol_id"`
+	}{c.Language, c.ProtocolID})
+	if err != nil {
+		return nil, err
+	}
+	// Splice {...ari/v5...} and {"language":...} into one object.
+	out := append(b[:len(b)-1:len(b)-1], ',')
+	return append(out, extra[1:]...), nil
+}
+
 // ExternalMedia is the channel created by externalMedia, with the local RTP
 // address Asterisk sends from and expects media back on (channelvars
 // UNICASTRTP_LOCAL_ADDRESS/PORT, which ari/v5 discards).

@@ -24,19 +24,25 @@ type Node struct {
 	opts   Options
 	log    *slog.Logger
 	http   *http.Client
-	auth   string // "Basic ..." header value
+	wsHTTP *http.Client // http without Timeout: a client timeout would cut the event socket
+	auth   string       // "Basic ..." header value
 	router *router
 	def    *Mailbox // Client.Events
 
 	up       atomic.Bool
+	closed   atomic.Bool  // set by Client.Close: REST answers ErrClosed
 	conns    atomic.Int64 // successful connections so far
 	received atomic.Int64 // messages read
+	lastRead atomic.Int64 // unix nanos of the last message read
 	skipped  atomic.Int64 // messages that were not events
 }
 
 func newNode(cfg NodeConfig, opts Options, def *Mailbox) *Node {
 	cfg = cfg.withDefaults()
+	ws := *opts.HTTPClient
+	ws.Timeout = 0
 	return &Node{
+		wsHTTP: &ws,
 		cfg:    cfg,
 		opts:   opts,
 		log:    opts.Logger.With("node", cfg.Name),
@@ -97,7 +103,7 @@ func (n *Node) dial(ctx context.Context) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.opts.DialTimeout)
 	defer cancel()
 	ws, resp, err := websocket.Dial(ctx, n.eventsURL(), &websocket.DialOptions{
-		HTTPClient: n.http,
+		HTTPClient: n.wsHTTP,
 		HTTPHeader: http.Header{"Authorization": {n.auth}},
 	})
 	if err != nil {
@@ -108,9 +114,6 @@ func (n *Node) dial(ctx context.Context) (*websocket.Conn, error) {
 			}
 			return nil, &Error{Node: n.cfg.Name, Op: "connect events", ID: n.cfg.App, Method: http.MethodGet,
 				Path: "/events", Status: resp.StatusCode, Message: errorMessage(body)}
-		}
-		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("ari %s: connect events: %w: %w", n.cfg.Name, ErrUnavailable, err)
 		}
 		return nil, fmt.Errorf("ari %s: connect events: %w: %w", n.cfg.Name, ErrUnavailable, err)
 	}
@@ -189,10 +192,16 @@ func (n *Node) run(ctx context.Context, ws *websocket.Conn) {
 	}
 }
 
-// serve reads ws until it fails: it pings, starts the resync, and hands
-// every message to handle. It never waits on a consumer.
+// serve reads ws until it fails. The read loop does nothing but take
+// messages off the socket into an unbounded FIFO, so Asterisk's 100 ms write
+// timeout never depends on decoding or on any consumer; a second goroutine
+// decodes and routes them in order. serve returns once everything read has
+// been routed.
 func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 	cctx, cancel := context.WithCancel(ctx)
+	inbox := newMailbox()
+	readDone := make(chan struct{})
+	var replaced atomic.Bool
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
@@ -203,7 +212,7 @@ func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 	n.up.Store(true)
 	reconnect := n.conns.Add(1) > 1
 
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		n.pinger(cctx, ws)
@@ -212,14 +221,52 @@ func (n *Node) serve(ctx context.Context, ws *websocket.Conn) error {
 		defer wg.Done()
 		n.resync(cctx, reconnect)
 	}()
+	go func() {
+		defer wg.Done()
+		n.dispatch(inbox, readDone, func() {
+			replaced.Store(true)
+			ws.CloseNow()
+		})
+	}()
 
+	var err error
 	for {
-		_, data, err := ws.Read(cctx)
-		if err != nil {
-			return fmt.Errorf("ari %s: read events: %w", n.cfg.Name, err)
+		var data []byte
+		if _, data, err = ws.Read(cctx); err != nil {
+			break
 		}
-		if err := n.handle(data, time.Now()); err != nil {
-			return err
+		now := time.Now()
+		n.lastRead.Store(now.UnixNano())
+		n.received.Add(1)
+		inbox.push(&Event{Raw: data, Received: now})
+	}
+	close(readDone)
+	cancel()
+	wg.Wait() // every message read is routed before the caller reports the loss
+	if replaced.Load() {
+		return ErrReplaced
+	}
+	return fmt.Errorf("ari %s: read events: %w", n.cfg.Name, err)
+}
+
+// dispatch decodes and routes the messages the reader queued, in order,
+// until the reader is done and the queue is empty.
+func (n *Node) dispatch(inbox *Mailbox, readDone <-chan struct{}, onReplaced func()) {
+	for {
+		ev, ok := inbox.pop()
+		if !ok {
+			select {
+			case <-inbox.Ready():
+				continue
+			case <-readDone:
+				if inbox.Len() > 0 {
+					continue
+				}
+				return
+			}
+		}
+		if err := n.handle(ev); errors.Is(err, ErrReplaced) {
+			onReplaced()
 		}
 	}
 }
@@ -236,39 +283,41 @@ func (n *Node) pinger(ctx context.Context, ws *websocket.Conn) {
 			return
 		case <-t.C:
 		}
+		sent := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, n.opts.PongTimeout)
 		err := ws.Ping(pctx)
 		cancel()
-		if err != nil {
-			if ctx.Err() == nil {
-				n.log.Warn("ari: no pong, closing event socket", "err", err)
-				ws.CloseNow()
-			}
-			return
+		if err == nil || ctx.Err() != nil {
+			continue
 		}
+		// The pong queues behind the events in the stream: during a burst
+		// it comes late, but any message read meanwhile proves the socket
+		// alive. Only a socket silent for a whole PongTimeout is dead.
+		if time.Unix(0, n.lastRead.Load()).After(sent) {
+			continue
+		}
+		n.log.Warn("ari: event socket silent past the pong timeout, closing", "err", err)
+		ws.CloseNow()
+		return
 	}
 }
 
-// handle decodes and routes one message. It returns ErrReplaced when the
-// socket must be dropped.
-func (n *Node) handle(data []byte, now time.Time) error {
-	n.received.Add(1)
-	ev, err := Decode(data)
-	if err != nil {
+// handle decodes ev.Raw into ev and routes it. It returns ErrReplaced when
+// the socket must be dropped.
+func (n *Node) handle(ev *Event) error {
+	if err := decodeHeader(ev, ev.Raw); err != nil {
 		n.skipped.Add(1)
-		n.log.Warn("ari: skipping a message that is not an event", "err", err, "bytes", len(data))
+		n.log.Warn("ari: skipping a message that is not an event", "err", err, "bytes", len(ev.Raw))
 		return nil
 	}
-	ev.Node, ev.Received = n.cfg.Name, now
+	ev.Node, ev.node = n.cfg.Name, n
 	switch {
 	case ev.Type == TypeApplicationReplaced:
 		ev.Err = ErrReplaced
 		n.log.Error("ari: application replaced: another client opened a socket for this app; reconnecting", "app", n.cfg.App)
 		n.def.push(ev)
 		return ErrReplaced
-	case ev.DecodeErr != nil:
-		n.log.Warn("ari: event ari/v5 cannot decode, delivered raw", "type", ev.Type, "err", ev.DecodeErr)
-	case ev.ARI == nil:
+	case !ev.pending:
 		n.log.Debug("ari: event type unknown to ari/v5, delivered raw", "type", ev.Type)
 	}
 	n.route(ev)

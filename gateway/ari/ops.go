@@ -263,7 +263,7 @@ func (n *Node) Originate(ctx context.Context, p OriginateParams) (*Channel, erro
 	set(q, "originator", p.Originator)
 	set(q, "formats", p.Formats)
 	var c Channel
-	err := n.do(ctx, req{op: "originate", id: p.Endpoint, method: http.MethodPost, path: "/channels", query: q, body: vars(p.Variables), out: &c})
+	err := n.do(ctx, req{op: "originate", id: maskNumbers(p.Endpoint), method: http.MethodPost, path: "/channels", query: q, body: vars(p.Variables), out: &c})
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ func (n *Node) CreateChannel(ctx context.Context, p CreateParams) (*Channel, err
 	set(q, "originator", p.Originator)
 	set(q, "formats", p.Formats)
 	var c Channel
-	err := n.do(ctx, req{op: "create channel", id: p.Endpoint, method: http.MethodPost, path: "/channels/create", query: q, body: vars(p.Variables), out: &c})
+	err := n.do(ctx, req{op: "create channel", id: maskNumbers(p.Endpoint), method: http.MethodPost, path: "/channels/create", query: q, body: vars(p.Variables), out: &c})
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +341,50 @@ func (n *Node) Snoop(ctx context.Context, id string, p SnoopParams) (*Channel, e
 // Record records a channel.
 func (n *Node) Record(ctx context.Context, id string, p RecordParams) (*LiveRecordingData, error) {
 	return n.record(ctx, "record channel", "/channels/", id, p)
+}
+
+// ControlPlayback pauses, unpauses, restarts, reverses or forwards a
+// playback (operation: pause, unpause, restart, reverse, forward).
+func (n *Node) ControlPlayback(ctx context.Context, playbackID, operation string) error {
+	if err := need(n.cfg.Name, "control playback", "playback id", playbackID); err != nil {
+		return err
+	}
+	if err := need(n.cfg.Name, "control playback", "operation", operation); err != nil {
+		return err
+	}
+	return n.do(ctx, req{op: "control playback", id: playbackID, method: http.MethodPost,
+		path: "/playbacks/" + esc(playbackID) + "/control", query: url.Values{"operation": {operation}}})
+}
+
+// DialplanTarget is where ContinueInDialplan sends a channel; empty fields
+// keep the channel's current value.
+type DialplanTarget struct {
+	Context   string
+	Extension string
+	Priority  int
+	Label     string
+}
+
+// ContinueInDialplan lets the channel leave Stasis and go on in the dialplan.
+func (n *Node) ContinueInDialplan(ctx context.Context, id string, p DialplanTarget) error {
+	q := url.Values{}
+	set(q, "context", p.Context)
+	set(q, "extension", p.Extension)
+	if p.Priority > 0 {
+		q.Set("priority", strconv.Itoa(p.Priority))
+	}
+	set(q, "label", p.Label)
+	return n.chanOp(ctx, "continue in dialplan", id, http.MethodPost, "/continue", q)
+}
+
+// Move hands the channel to another Stasis application.
+func (n *Node) Move(ctx context.Context, id, app, appArgs string) error {
+	if err := need(n.cfg.Name, "move", "app", app); err != nil {
+		return err
+	}
+	q := url.Values{"app": {app}}
+	set(q, "appArgs", appArgs)
+	return n.chanOp(ctx, "move", id, http.MethodPost, "/move", q)
 }
 
 // StopRecording stops a live recording and stores it.

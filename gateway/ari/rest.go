@@ -3,6 +3,7 @@ package ari
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ type req struct {
 // do sends r with the caller's context bounded by Options.RequestTimeout,
 // and turns a non-2xx answer into *Error.
 func (n *Node) do(ctx context.Context, r req) error {
+	if n.closed.Load() {
+		return fmt.Errorf("ari %s: %s %s: %w", n.cfg.Name, r.op, r.id, ErrClosed)
+	}
 	ctx, cancel := context.WithTimeout(ctx, n.opts.RequestTimeout)
 	defer cancel()
 
@@ -92,3 +96,60 @@ func need(node, op, what, v string) error {
 // IsGone reports whether err means the channel, bridge or playback no
 // longer exists: the usual outcome of acting on a call that just hung up.
 func IsGone(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// NewID returns a fresh random id (UUID v4 form) for a channel, bridge,
+// playback or snoop, so the caller can Watch it before the request that
+// creates it.
+func NewID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, v := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[v>>4], hex[v&0x0f])
+	}
+	return string(out)
+}
+
+// maskNumbers hides phone numbers (runs of 7 or more digits) in text that
+// may reach logs, such as an originate endpoint: 13800138000 → 138****8000,
+// 6543210 → 65****10.
+func maskNumbers(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j-i >= 7 {
+			if b == nil {
+				b = append(make([]byte, 0, len(s)), s[:i]...)
+			}
+			head, tail := 3, 4 // mobile numbers: 138****5678
+			if j-i < 11 {
+				head, tail = 2, 2 // shorter: never show most of it
+			}
+			b = append(b, s[i:i+head]...)
+			b = append(b, "****"...)
+			b = append(b, s[j-tail:j]...)
+		} else if b != nil {
+			b = append(b, s[i:j]...)
+		}
+		if j == i {
+			if b != nil {
+				b = append(b, s[i])
+			}
+			j++
+		}
+		i = j
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}

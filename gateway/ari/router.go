@@ -19,7 +19,8 @@ func newRouter() *router {
 
 // owner finds who an event belongs to: its playback or recording first (a
 // call may watch one it started on a shared bridge), then its channel
-// (Dial: the peer, then the caller), a replaced channel, then its bridge.
+// (Dial: the peer, then the caller), a replaced channel, its bridge, and
+// last the owner of one of the bridge's channels.
 func (r *router) owner(ev *Event) *Subscription {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -44,7 +45,15 @@ func (r *router) owner(ev *Event) *Subscription {
 	if s := look(kindChannel, ev.replaced); s != nil {
 		return s
 	}
-	return look(kindBridge, ev.BridgeID)
+	if s := look(kindBridge, ev.BridgeID); s != nil {
+		return s
+	}
+	for _, id := range ev.members {
+		if s := look(kindChannel, id); s != nil {
+			return s
+		}
+	}
+	return nil
 }
 
 // adopt opens a Subscription for an unwatched StasisStart's channel, unless
