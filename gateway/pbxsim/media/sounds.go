@@ -101,7 +101,11 @@ func (s *Sounds) Open(ctx context.Context, uri, lang string, rate int) (Source, 
 		if s.RecordingsDir == "" {
 			return nil, fmt.Errorf("open media %q: no recordings directory: %w", uri, ErrSoundNotFound)
 		}
-		a, err := s.load(filepath.Join(s.RecordingsDir, filepath.Clean("/"+body)), rate)
+		p, ok := withExt(filepath.Join(s.RecordingsDir, filepath.Clean("/"+body)))
+		if !ok {
+			return nil, fmt.Errorf("open media %q: %w", uri, ErrSoundNotFound)
+		}
+		a, err := s.load(p, rate)
 		if err != nil {
 			return nil, fmt.Errorf("open media %q: %w", uri, err)
 		}
@@ -124,15 +128,15 @@ func (s *Sounds) Open(ctx context.Context, uri, lang string, rate int) (Source, 
 
 // Exists reports whether sound:NAME has a file for lang.
 func (s *Sounds) Exists(name, lang string) bool {
-	_, _, err := s.find(name, lang)
+	_, err := s.find(name, lang)
 	return err == nil
 }
 
 // find returns the path of NAME for lang, trying lang/, then en/, then the
 // top of the directory, as Asterisk's file lookup does.
-func (s *Sounds) find(name, lang string) (string, int, error) {
+func (s *Sounds) find(name, lang string) (string, error) {
 	if name == "" || strings.ContainsRune(name, 0) {
-		return "", 0, fmt.Errorf("sound name %q: %w", name, ErrBadMediaURI)
+		return "", fmt.Errorf("sound name %q: %w", name, ErrBadMediaURI)
 	}
 	var bases []string
 	if filepath.IsAbs(name) {
@@ -150,18 +154,26 @@ func (s *Sounds) find(name, lang string) (string, int, error) {
 		}
 	}
 	for _, b := range bases {
-		for i, e := range soundExts {
-			p := b + e.ext
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				return p, i, nil
-			}
+		if p, ok := withExt(b); ok {
+			return p, nil
 		}
 	}
-	return "", 0, fmt.Errorf("sound %q (language %s): %w", name, lang, ErrSoundNotFound)
+	return "", fmt.Errorf("sound %q (language %s): %w", name, lang, ErrSoundNotFound)
+}
+
+// withExt returns the first existing file base+ext, best format first.
+func withExt(base string) (string, bool) {
+	for _, e := range soundExts {
+		p := base + e.ext
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 func (s *Sounds) sound(name, lang string, rate int) ([]int16, error) {
-	p, _, err := s.find(name, lang)
+	p, err := s.find(name, lang)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +191,6 @@ func (s *Sounds) load(path string, rate int) ([]int16, error) {
 			return nil, fmt.Errorf("load %s: %w", path, ErrSoundNotFound)
 		}
 		return nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	if filepath.Ext(path) == "" { // recording:NAME without extension
-		for _, e := range soundExts {
-			if d, err := os.ReadFile(path + e.ext); err == nil {
-				data, path = d, path+e.ext
-				break
-			}
-		}
 	}
 	a, err := decodeSoundFile(path, data)
 	if err != nil {
