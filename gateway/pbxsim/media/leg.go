@@ -77,6 +77,7 @@ func (p *Pacer) NewLeg(cfg LegConfig) *Leg {
 	}
 	p.mu.Lock()
 	p.legs = append(p.legs, l)
+	p.counted()
 	p.mu.Unlock()
 	return l
 }
@@ -98,6 +99,7 @@ func (l *Leg) Close() {
 		l.mixer.remove(l)
 	}
 	p.legs = removeItem(p.legs, l)
+	p.counted()
 	cancelled := l.cancelAll()
 	l.input, l.gen, l.sink, l.tapsIn, l.tapsOut = nil, nil, nil, nil, nil
 	p.mu.Unlock()

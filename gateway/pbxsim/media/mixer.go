@@ -61,6 +61,7 @@ func (p *Pacer) NewMixer(mode MixerMode) *Mixer {
 	m := &Mixer{p: p, mode: mode, rate: Rate8k}
 	p.mu.Lock()
 	p.mixers = append(p.mixers, m)
+	p.counted()
 	p.mu.Unlock()
 	return m
 }
@@ -200,6 +201,7 @@ func (m *Mixer) Close() {
 	}
 	m.members = nil
 	p.mixers = removeItem(p.mixers, m)
+	p.counted()
 	var cancelled []*Playback
 	if m.playing != nil {
 		cancelled = append(cancelled, m.playing)

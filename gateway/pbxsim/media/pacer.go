@@ -133,12 +133,8 @@ func (p *Pacer) noteSkip(frames uint64, lag time.Duration) {
 // Stats returns the counters so far.
 func (p *Pacer) Stats() PacerStats {
 	p.statMu.Lock()
-	s := p.stats
-	p.statMu.Unlock()
-	p.mu.Lock()
-	s.Legs, s.Mixers = len(p.legs), len(p.mixers)
-	p.mu.Unlock()
-	return s
+	defer p.statMu.Unlock()
+	return p.stats
 }
 
 // Tick moves one frame through every leg and mixer now. Run calls it every
@@ -165,6 +161,13 @@ func (p *Pacer) Tick() {
 	p.statMu.Lock()
 	p.stats.Ticks++
 	p.stats.Work += d
+	p.statMu.Unlock()
+}
+
+// counted updates the leg and mixer counts; p.mu held.
+func (p *Pacer) counted() {
+	p.statMu.Lock()
+	p.stats.Legs, p.stats.Mixers = len(p.legs), len(p.mixers)
 	p.statMu.Unlock()
 }
 
