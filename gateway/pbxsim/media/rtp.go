@@ -57,6 +57,7 @@ type RTPSession struct {
 	log    *slog.Logger
 	done   chan struct{}
 	closed atomic.Bool
+	remote atomic.Pointer[netip.AddrPort]
 
 	// send side: used by the pacer goroutine only
 	seq     uint16
@@ -133,6 +134,7 @@ func ListenRTP(ctx context.Context, cfg RTPConfig) (*RTPSession, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.remote.Store(&cfg.Remote)
 	s.hdr = rtp.Header{Version: 2, PayloadType: cfg.Format.PayloadType, SSRC: s.ssrc}
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
 	go func() {
@@ -164,10 +166,10 @@ func bindRTP(ip netip.Addr, lo, hi int) (*net.UDPConn, error) {
 		return nil, fmt.Errorf("rtp port range %d-%d is not valid", lo, hi)
 	}
 	lo += lo & 1
-	n := (hi-lo)/2 + 1
-	if n <= 0 {
+	if lo > hi {
 		return nil, fmt.Errorf("rtp port range %d-%d has no even port", lo, hi)
 	}
+	n := (hi-lo)/2 + 1
 	start := rand.IntN(n)
 	var last error
 	for i := range n {
@@ -184,8 +186,12 @@ func bindRTP(ip netip.Addr, lo, hi int) (*net.UDPConn, error) {
 // LocalAddr is the bound address (UNICASTRTP_LOCAL_ADDRESS and _PORT).
 func (s *RTPSession) LocalAddr() netip.AddrPort { return s.local }
 
-// Remote is the address frames are sent to.
-func (s *RTPSession) Remote() netip.AddrPort { return s.cfg.Remote }
+// Remote is the address frames are sent to and accepted from.
+func (s *RTPSession) Remote() netip.AddrPort { return *s.remote.Load() }
+
+// SetRemote changes the remote address (for a test's far end, created
+// before the address it must answer is known).
+func (s *RTPSession) SetRemote(addr netip.AddrPort) { s.remote.Store(&addr) }
 
 // Format is the session's format.
 func (s *RTPSession) Format() Format { return s.cfg.Format }
@@ -218,9 +224,10 @@ func (s *RTPSession) WriteFrame(frame []int16) error {
 	pkt := f.Encode(s.sendBuf[:hl], frame)
 	s.seq++
 	s.ts += uint32(n * f.ClockRate / f.SampleRate)
-	if _, err := s.conn.WriteToUDPAddrPort(pkt, s.cfg.Remote); err != nil {
+	remote := *s.remote.Load()
+	if _, err := s.conn.WriteToUDPAddrPort(pkt, remote); err != nil {
 		s.sendErr.Add(1)
-		return fmt.Errorf("send rtp to %v: %w", s.cfg.Remote, err)
+		return fmt.Errorf("send rtp to %v: %w", remote, err)
 	}
 	s.sent.Add(1)
 	s.sentB.Add(uint64(len(pkt) - hl))
@@ -276,7 +283,7 @@ func (s *RTPSession) receive() {
 			}
 			return
 		}
-		if from.Addr().Unmap() != s.cfg.Remote.Addr().Unmap() || from.Port() != s.cfg.Remote.Port() {
+		if remote := s.remote.Load(); from.Addr().Unmap() != remote.Addr().Unmap() || from.Port() != remote.Port() {
 			s.count(func(st *RTPStats) { st.Foreign++ })
 			continue
 		}
