@@ -56,6 +56,31 @@ type member struct {
 	odn  downsampler
 }
 
+// forwardTo gives to's leg what mb's leg says (a two-party bridge); n is
+// the mixing rate's frame size.
+func (mb *member) forwardTo(to *member, n int) {
+	l := to.leg
+	if !l.wantsMix() {
+		return
+	}
+	said := mb.leg.sayingFrame()
+	heard := l.heard[:l.n]
+	switch {
+	case said == nil || mb.opts.Mute:
+		clear(heard)
+	case len(said) == len(heard):
+		copy(heard, said)
+	default: // through the mixing rate, as the general path does
+		in := said
+		if len(said) != n {
+			in = mb.buf[:n]
+			convertFrame(in, said, &mb.up, &mb.down)
+		}
+		convertFrame(heard, in, &to.oup, &to.odn)
+	}
+	l.mixed = true
+}
+
 // NewMixer registers a mixer with the pacer.
 func (p *Pacer) NewMixer(mode MixerMode) *Mixer {
 	m := &Mixer{p: p, mode: mode, rate: Rate8k}
@@ -276,6 +301,13 @@ func (m *Mixer) mix() {
 	}
 	n := FrameSamples(m.rate)
 	hasBridge := m.bridgeFrame()
+	if !hasBridge && len(m.members) == 2 && m.mode == Mixing {
+		// Two members and no bridge audio: each hears the other, unchanged.
+		a, b := m.members[0], m.members[1]
+		a.forwardTo(b, n)
+		b.forwardTo(a, n)
+		return
+	}
 	sum := m.sum[:n]
 	if hasBridge {
 		for i, v := range m.bridge[:n] {
