@@ -194,7 +194,7 @@ func (l *Leg) Play(src Source, onEvent func(*Playback, PlaybackState)) *Playback
 		pb.finish(PlaybackCancelled, nil)
 		return pb
 	}
-	pb.owner = &l.queue
+	pb.owner, pb.cur = &l.queue, &l.playing
 	l.queue = append(l.queue, pb)
 	l.p.mu.Unlock()
 	return pb
@@ -348,6 +348,7 @@ type Playback struct {
 
 	// guarded by p.mu
 	owner  *[]*Playback // queue it waits in or belongs to; nil when finished
+	cur    **Playback   // the leg's or mixer's "playing" slot
 	state  PlaybackState
 	paused bool
 	frames int // frames played
@@ -450,15 +451,8 @@ func (pb *Playback) Stop() {
 
 // detach removes the playback from whatever holds it; p.mu held.
 func (pb *Playback) detach() {
-	for _, l := range pb.p.legs {
-		if l.playing == pb {
-			l.playing = nil
-		}
-	}
-	for _, m := range pb.p.mixers {
-		if m.playing == pb {
-			m.playing = nil
-		}
+	if pb.cur != nil && *pb.cur == pb {
+		*pb.cur = nil
 	}
 	if pb.owner != nil {
 		*pb.owner = removeOrdered(*pb.owner, pb)

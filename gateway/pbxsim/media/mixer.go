@@ -205,7 +205,7 @@ func (m *Mixer) Play(src Source, onEvent func(*Playback, PlaybackState)) *Playba
 		pb.finish(PlaybackCancelled, nil)
 		return pb
 	}
-	pb.owner = &m.queue
+	pb.owner, pb.cur = &m.queue, &m.playing
 	m.queue = append(m.queue, pb)
 	m.p.mu.Unlock()
 	return pb

@@ -331,3 +331,76 @@ func (s *Sounds) digits(str, lang string, rate int) (Source, error) {
 	}
 	return Concat(parts...), nil
 }
+
+// MOH returns an endless Source that plays every sound file of dir in name
+// order, over and over, as a musiconhold.conf class with mode=files does.
+// No playable file wraps ErrSoundNotFound (Asterisk then plays silence).
+func (s *Sounds) MOH(dir string, rate int) (Source, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("music on hold %s: %v: %w", dir, err, ErrSoundNotFound)
+	}
+	var parts [][]int16
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		known := false
+		for _, x := range soundExts {
+			if filepath.Ext(e.Name()) == x.ext {
+				known = true
+			}
+		}
+		if !known {
+			continue
+		}
+		a, err := s.load(filepath.Join(dir, e.Name()), rate)
+		if err != nil || len(a) == 0 {
+			continue // Asterisk skips files it cannot play
+		}
+		parts = append(parts, a)
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("music on hold %s: no playable file: %w", dir, ErrSoundNotFound)
+	}
+	return Loop(rate, parts...), nil
+}
+
+// Loop returns an endless Source playing parts (samples at rate) in turn,
+// over and over, without gaps.
+func Loop(rate int, parts ...[]int16) Source {
+	var nonEmpty [][]int16
+	for _, p := range parts {
+		if len(p) > 0 {
+			nonEmpty = append(nonEmpty, p)
+		}
+	}
+	return &loop{parts: nonEmpty, rate: rate}
+}
+
+type loop struct {
+	parts  [][]int16
+	rate   int
+	i, pos int
+}
+
+func (l *loop) Rate() int                       { return l.rate }
+func (l *loop) Duration() (time.Duration, bool) { return 0, false }
+
+func (l *loop) ReadFrame(dst []int16) error {
+	if len(l.parts) == 0 {
+		clear(dst)
+		return nil
+	}
+	for k := 0; k < len(dst); {
+		p := l.parts[l.i]
+		c := copy(dst[k:], p[l.pos:])
+		k += c
+		l.pos += c
+		if l.pos >= len(p) {
+			l.pos = 0
+			l.i = (l.i + 1) % len(l.parts)
+		}
+	}
+	return nil
+}

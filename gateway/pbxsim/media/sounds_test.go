@@ -184,3 +184,50 @@ func absDur(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+func TestMOHLoops(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.wav"), EncodeWAV(sine(400, 8000, 0.1, 8000), 8000))
+	writeFile(t, filepath.Join(dir, "b.sln16"), EncodeSlinLE(nil, sine(800, 16000, 0.1, 8000)))
+	writeFile(t, filepath.Join(dir, "notes.txt"), []byte("not audio"))
+	s := NewSounds(t.TempDir())
+	src, err := s.MOH(dir, Rate8k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, finite := src.Duration(); finite {
+		t.Error("MOH is finite")
+	}
+	got := readAll(t, src, 600*time.Millisecond)
+	for i, want := range []float64{400, 800, 400, 800, 400, 800} {
+		seg := got[i*800+80 : (i+1)*800-80]
+		if f, _ := DominantFrequency(seg, Rate8k, 200, 3000, 10); math.Abs(f-want) > 10 {
+			t.Errorf("segment %d: %v Hz, want %v", i, f, want)
+		}
+	}
+	if _, err := s.MOH(t.TempDir(), Rate8k); !errors.Is(err, ErrSoundNotFound) {
+		t.Errorf("empty class: %v", err)
+	}
+}
+
+func FuzzOpenMediaURI(f *testing.F) {
+	for _, seed := range []string{"tone:ring;tonezone=cn", "tone:!950/330,!1400/330,0", "tone:440*20/100", "digits:123#*", "sound:hello", "bogus:x", "tone:", "tone:1+2+3"} {
+		f.Add(seed)
+	}
+	s := NewSounds(f.TempDir())
+	f.Fuzz(func(t *testing.T, uri string) {
+		src, err := s.Open(context.Background(), uri, "en", Rate8k)
+		if err != nil {
+			if !errors.Is(err, ErrBadMediaURI) && !errors.Is(err, ErrBadTone) && !errors.Is(err, ErrSoundNotFound) && !errors.Is(err, ErrBadWAV) {
+				t.Fatalf("%q: unclassified error %v", uri, err)
+			}
+			return
+		}
+		buf := make([]int16, FrameSamples(Rate8k))
+		for range 5 {
+			if err := src.ReadFrame(buf); err != nil {
+				break
+			}
+		}
+	})
+}
