@@ -62,8 +62,7 @@ type Leg struct {
 	suspend  bool // a playback owns the leg this tick
 	playOK   bool // play holds this tick's playback frame
 	said     [MaxFrameSamples]int16
-	heard    [MaxFrameSamples]int16
-	play     [MaxFrameSamples]int16
+	heard    [MaxFrameSamples]int16 // also holds the playback's frame while suspended
 }
 
 // NewLeg registers a leg with the pacer. Rate 0 means 8000.
@@ -249,7 +248,7 @@ func (l *Leg) pull() {
 	if l.muted&DirIn != 0 {
 		clear(said)
 	}
-	l.playOK = l.readPlayback(l.play[:l.n])
+	l.playOK = l.readPlayback(l.heard[:l.n]) // the mixer leaves heard alone while suspended
 	l.suspend = l.playing != nil
 	l.mixed = false
 }
@@ -287,7 +286,7 @@ func (l *Leg) push() {
 		out = l.heard[:l.n]
 		clear(out)
 	case l.suspend:
-		out = l.play[:l.n]
+		out = l.heard[:l.n]
 		if !l.playOK { // paused
 			clear(out)
 		}

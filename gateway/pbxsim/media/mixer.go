@@ -38,9 +38,6 @@ type Mixer struct {
 	playing *Playback
 	queue   []*Playback
 	closed  bool
-	sum     [MaxFrameSamples]int32
-	bridge  [MaxFrameSamples]int16
-	tmp     [MaxFrameSamples]int16
 }
 
 // member is per-leg state inside a mixer: rate converters and a buffer for
@@ -244,7 +241,7 @@ func (m *Mixer) Close() {
 // generator) at the mixing rate; false when there is none.
 func (m *Mixer) bridgeFrame() bool {
 	n := FrameSamples(m.rate)
-	out := m.bridge[:n]
+	out := m.p.scratch.bridge[:n]
 	have := false
 	if pb := m.nextPlayback(); pb != nil {
 		if ok, _ := pb.read(out); ok {
@@ -252,7 +249,7 @@ func (m *Mixer) bridgeFrame() bool {
 		}
 	}
 	if m.gen != nil {
-		g := m.tmp[:n]
+		g := m.p.scratch.tmp[:n]
 		if err := m.gen.ReadFrame(g); err != nil {
 			m.gen, m.genSrc = nil, nil
 		} else {
@@ -308,9 +305,9 @@ func (m *Mixer) mix() {
 		b.forwardTo(a, n)
 		return
 	}
-	sum := m.sum[:n]
+	sum := m.p.scratch.sum[:n]
 	if hasBridge {
-		for i, v := range m.bridge[:n] {
+		for i, v := range m.p.scratch.bridge[:n] {
 			sum[i] = int32(v)
 		}
 	} else {
@@ -339,7 +336,7 @@ func (m *Mixer) mix() {
 		if !l.wantsMix() {
 			continue
 		}
-		out := m.tmp[:n]
+		out := m.p.scratch.tmp[:n]
 		switch {
 		case m.mode == Holding && mb.opts.Announcer:
 			clear(out) // announcers hear nothing

@@ -23,7 +23,15 @@ type Pacer struct {
 	legs   []*Leg
 	mixers []*Mixer
 	notes  []func() // callbacks queued during a tick
-	run    []func() // the notes being run (swapped with notes)
+	// scratch buffers of the mixers, shared: mixing happens one mixer at a
+	// time under mu, so bridges carry no buffers of their own.
+	scratch struct {
+		sum    [MaxFrameSamples]int32
+		bridge [MaxFrameSamples]int16
+		tmp    [MaxFrameSamples]int16
+	}
+	tickMu sync.Mutex // serialises Tick (Run and direct callers)
+	run    []func()   // the notes being run (swapped with notes)
 
 	statMu sync.Mutex
 	stats  PacerStats
@@ -140,6 +148,8 @@ func (p *Pacer) Stats() PacerStats {
 // Tick moves one frame through every leg and mixer now. Run calls it every
 // 20 ms; tests and benchmarks call it directly to run faster than real time.
 func (p *Pacer) Tick() {
+	p.tickMu.Lock()
+	defer p.tickMu.Unlock()
 	t0 := time.Now()
 	p.mu.Lock()
 	for _, l := range p.legs {

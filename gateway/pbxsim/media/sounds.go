@@ -40,6 +40,8 @@ type Sounds struct {
 type soundEntry struct {
 	audio  Audio // native rate
 	byRate map[int][]int16
+	mod    time.Time // file's modification time and size when loaded, to
+	size   int64     // notice a recording replaced under the same name
 }
 
 // NewSounds returns a resolver over dir.
@@ -182,7 +184,14 @@ func (s *Sounds) sound(name, lang string, rate int) ([]int16, error) {
 
 // load decodes a file (cached) and returns it at rate.
 func (s *Sounds) load(path string, rate int) ([]int16, error) {
-	if e := s.cached(path); e != nil {
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("load %s: %w", path, ErrSoundNotFound)
+		}
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if e := s.cached(path); e != nil && e.mod.Equal(st.ModTime()) && e.size == st.Size() {
 		return s.atRate(e, rate), nil
 	}
 	data, err := os.ReadFile(path)
@@ -196,7 +205,7 @@ func (s *Sounds) load(path string, rate int) ([]int16, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.atRate(s.store(path, a), rate), nil
+	return s.atRate(s.store(path, a, st.ModTime(), st.Size()), rate), nil
 }
 
 func decodeSoundFile(path string, data []byte) (Audio, error) {
@@ -226,7 +235,7 @@ func (s *Sounds) cached(key string) *soundEntry {
 	return s.cache[key]
 }
 
-func (s *Sounds) store(key string, a Audio) *soundEntry {
+func (s *Sounds) store(key string, a Audio, mod time.Time, size int64) *soundEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cache == nil {
@@ -242,7 +251,7 @@ func (s *Sounds) store(key string, a Audio) *soundEntry {
 			break
 		}
 	}
-	e := &soundEntry{audio: a, byRate: map[int][]int16{}}
+	e := &soundEntry{audio: a, byRate: map[int][]int16{}, mod: mod, size: size}
 	s.cache[key] = e
 	return e
 }
@@ -287,7 +296,7 @@ func (s *Sounds) fetch(ctx context.Context, url string, rate int) ([]int16, erro
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
-	return s.atRate(s.store(url, a), rate), nil
+	return s.atRate(s.store(url, a, time.Time{}, 0), rate), nil
 }
 
 // digitSound names Asterisk's file for a character of digits:.

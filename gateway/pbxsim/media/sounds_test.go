@@ -231,3 +231,25 @@ func FuzzOpenMediaURI(f *testing.F) {
 		}
 	})
 }
+
+func TestSoundsCacheNoticesReplacedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rec.wav")
+	writeFile(t, path, EncodeWAV(sine(500, 8000, 0.1, 8000), 8000))
+	s := NewSounds(dir)
+	src, err := s.Open(context.Background(), "sound:rec", "en", Rate8k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := src.Duration(); d != 100*time.Millisecond {
+		t.Fatalf("first: %v", d)
+	}
+	writeFile(t, path, EncodeWAV(sine(500, 8000, 0.3, 8000), 8000))
+	src, err = s.Open(context.Background(), "sound:rec", "en", Rate8k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := src.Duration(); d != 300*time.Millisecond {
+		t.Errorf("after replacing the file: %v, want 300ms", d)
+	}
+}
