@@ -32,7 +32,17 @@ type RTPConfig struct {
 	PortMin, PortMax int
 	// Logger gets receive errors; nil discards.
 	Logger *slog.Logger
+	// OnDTMF, if set, is called (on the receive goroutine) once per RFC 4733
+	// telephone-event (payload type 101, as Asterisk) when it ends, with the
+	// key and its duration.
+	OnDTMF func(key byte, d time.Duration)
 }
+
+// TelephoneEventPT is the RTP payload type of RFC 4733 DTMF in Asterisk.
+const TelephoneEventPT = 101
+
+// rfc4733 event codes 0-15.
+const dtmfEventKeys = "0123456789*#ABCD"
 
 // RTPStats counts a session's traffic.
 type RTPStats struct {
@@ -68,6 +78,13 @@ type RTPSession struct {
 	conv    [MaxFrameSamples]int16
 	up      upsampler
 	down    downsampler
+	dtmfMu  sync.Mutex
+	dtmfQ   []dtmfSend // keys waiting to be sent
+	ev      dtmfSend   // the event being sent
+	evTS    uint32     // its RTP timestamp
+	evDur   int        // its duration so far, in clock units
+	evEnds  int        // end packets sent
+	evOn    bool
 
 	// receive side
 	mu      sync.Mutex
@@ -78,6 +95,8 @@ type RTPSession struct {
 	haveSeq bool
 	lastSeq uint16
 	stats   RTPStats
+	lastEv  uint32 // timestamp of the last telephone-event reported
+	haveEv  bool
 	sent    atomic.Uint64
 	sentB   atomic.Uint64
 	sendErr atomic.Uint64
@@ -215,6 +234,10 @@ func (s *RTPSession) WriteFrame(frame []int16) error {
 		convertFrame(s.conv[:n], frame, &s.up, &s.down)
 		frame = s.conv[:n]
 	}
+	step := uint32(n * f.ClockRate / f.SampleRate)
+	if s.dtmfPending() {
+		return s.writeEvent(step)
+	}
 	s.hdr.SequenceNumber = s.seq
 	s.hdr.Timestamp = s.ts
 	hl, err := s.hdr.MarshalTo(s.sendBuf[:])
@@ -223,7 +246,7 @@ func (s *RTPSession) WriteFrame(frame []int16) error {
 	}
 	pkt := f.Encode(s.sendBuf[:hl], frame)
 	s.seq++
-	s.ts += uint32(n * f.ClockRate / f.SampleRate)
+	s.ts += step
 	remote := *s.remote.Load()
 	if _, err := s.conn.WriteToUDPAddrPort(pkt, remote); err != nil {
 		s.sendErr.Add(1)
@@ -231,6 +254,91 @@ func (s *RTPSession) WriteFrame(frame []int16) error {
 	}
 	s.sent.Add(1)
 	s.sentB.Add(uint64(len(pkt) - hl))
+	return nil
+}
+
+type dtmfSend struct {
+	code uint8
+	dur  int // clock units
+}
+
+// SendDTMF queues key (0-9, *, #, A-D) to be sent as an RFC 4733
+// telephone-event lasting d (100 ms when 0), in place of audio, as Asterisk
+// sends DTMF on an RTP channel. Keys are sent one after another.
+func (s *RTPSession) SendDTMF(key byte, d time.Duration) error {
+	if key >= 'a' && key <= 'd' {
+		key -= 'a' - 'A'
+	}
+	code := -1
+	for i := 0; i < len(dtmfEventKeys); i++ {
+		if dtmfEventKeys[i] == key {
+			code = i
+		}
+	}
+	if code < 0 {
+		return fmt.Errorf("send dtmf %q: not 0-9, *, #, A-D: %w", key, ErrBadTone)
+	}
+	if d <= 0 {
+		d = 100 * time.Millisecond
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("send dtmf: %w", ErrClosed)
+	}
+	s.dtmfMu.Lock()
+	s.dtmfQ = append(s.dtmfQ, dtmfSend{code: uint8(code), dur: int(d.Milliseconds()) * s.cfg.Format.ClockRate / 1000})
+	s.dtmfMu.Unlock()
+	return nil
+}
+
+func (s *RTPSession) dtmfPending() bool {
+	if s.evOn {
+		return true
+	}
+	s.dtmfMu.Lock()
+	defer s.dtmfMu.Unlock()
+	if len(s.dtmfQ) == 0 {
+		return false
+	}
+	s.ev = s.dtmfQ[0]
+	s.dtmfQ = s.dtmfQ[1:]
+	s.evOn, s.evTS, s.evDur, s.evEnds = true, s.ts, 0, 0
+	return true
+}
+
+// writeEvent sends one telephone-event packet per frame: the first with
+// the marker bit, the duration growing, and the end packet three times.
+func (s *RTPSession) writeEvent(step uint32) error {
+	first := s.evDur == 0 && s.evEnds == 0
+	end := false
+	if s.evDur+int(step) >= s.ev.dur {
+		s.evDur = s.ev.dur
+		end = true
+		s.evEnds++
+	} else {
+		s.evDur += int(step)
+	}
+	h := rtp.Header{Version: 2, Marker: first, PayloadType: TelephoneEventPT, SequenceNumber: s.seq, Timestamp: s.evTS, SSRC: s.ssrc}
+	hl, err := h.MarshalTo(s.sendBuf[:])
+	if err != nil {
+		return fmt.Errorf("send dtmf: %w", err)
+	}
+	flags := byte(10) // volume -10 dBm0
+	if end {
+		flags |= 0x80
+	}
+	dur := min(s.evDur, 0xFFFF)
+	pkt := append(s.sendBuf[:hl], s.ev.code, flags, byte(dur>>8), byte(dur))
+	s.seq++
+	s.ts += step
+	if end && s.evEnds >= 3 {
+		s.evOn = false
+	}
+	remote := *s.remote.Load()
+	if _, err := s.conn.WriteToUDPAddrPort(pkt, remote); err != nil {
+		s.sendErr.Add(1)
+		return fmt.Errorf("send dtmf to %v: %w", remote, err)
+	}
+	s.sent.Add(1)
 	return nil
 }
 
@@ -301,6 +409,10 @@ func (s *RTPSession) receive() {
 			}
 			payload = payload[:len(payload)-pad]
 		}
+		if hdr.PayloadType == TelephoneEventPT {
+			s.telephoneEvent(hdr.Timestamp, payload)
+			continue
+		}
 		f, ok := FormatForPayloadType(hdr.PayloadType)
 		if !ok {
 			// comfort noise, telephone-event and the like carry no audio here
@@ -317,6 +429,26 @@ func (s *RTPSession) receive() {
 		}
 		s.enqueue(hdr.SequenceNumber, samples)
 	}
+}
+
+// telephoneEvent reports an RFC 4733 event once, at its first end packet.
+func (s *RTPSession) telephoneEvent(ts uint32, payload []byte) {
+	if len(payload) < 4 || payload[0] >= uint8(len(dtmfEventKeys)) {
+		s.count(func(st *RTPStats) { st.Invalid++ })
+		return
+	}
+	if payload[1]&0x80 == 0 {
+		return // not ended yet
+	}
+	s.mu.Lock()
+	dup := s.haveEv && s.lastEv == ts
+	s.haveEv, s.lastEv = true, ts
+	s.mu.Unlock()
+	if dup || s.cfg.OnDTMF == nil {
+		return
+	}
+	dur := int(payload[2])<<8 | int(payload[3])
+	s.cfg.OnDTMF(dtmfEventKeys[payload[0]], time.Duration(dur)*time.Second/time.Duration(s.cfg.Format.ClockRate))
 }
 
 // convertAny converts 8 <-> 16 kHz audio of any even length into dst.

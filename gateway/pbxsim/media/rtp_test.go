@@ -122,12 +122,12 @@ func TestRTPReceiveStrictAndJitter(t *testing.T) {
 	}
 	// From the wrong port: dropped (strict RTP), like Asterisk.
 	send(other, 1, 0, 0)
-	// In order 10, 11, then 13 (12 lost), then 12 late, then telephone-event.
+	// In order 10, 11, then 13 (12 lost), then 12 late, then comfort noise.
 	send(far, 10, 0, 0)
 	send(far, 11, 1, 0)
 	send(far, 13, 2, 0)
 	send(far, 12, 3, 0)
-	send(far, 14, 3, 101)
+	send(far, 14, 3, 13) // comfort noise: no audio here
 	_, _ = far.WriteToUDP([]byte{1, 2, 3}, dst)
 	deadline := time.Now().Add(2 * time.Second)
 	for {
@@ -251,5 +251,89 @@ func TestRTPCloseAndContext(t *testing.T) {
 	}
 	if _, err := ListenRTP(t.Context(), RTPConfig{Format: Ulaw, Remote: netip.MustParseAddrPort("127.0.0.1:9"), PortMin: 30001, PortMax: 30001}); err == nil {
 		t.Error("a range without an even port accepted")
+	}
+}
+
+func TestRTPTelephoneEvents(t *testing.T) {
+	type got struct {
+		key byte
+		d   time.Duration
+	}
+	ch := make(chan got, 10)
+	b, err := ListenRTP(t.Context(), RTPConfig{Format: Ulaw, Remote: netip.MustParseAddrPort("127.0.0.1:9"),
+		OnDTMF: func(k byte, d time.Duration) { ch <- got{k, d} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	far := farEnd(t)
+	a, err := ListenRTP(t.Context(), RTPConfig{Format: Ulaw, Remote: addrOf(far)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.SendDTMF('x', 0); !errors.Is(err, ErrBadTone) {
+		t.Errorf("bad key: %v", err)
+	}
+	if err := a.SendDTMF('5', 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SendDTMF('#', 60*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]int16, 160)
+	var pts []uint8
+	var ends int
+	var marks int
+	for range 14 { // 5 + 2 end + 3 + 2 end + 2 audio
+		if err := a.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := readPacket(t, far)
+		pts = append(pts, p.PayloadType)
+		if p.PayloadType == TelephoneEventPT {
+			if p.Marker {
+				marks++
+			}
+			if p.Payload[1]&0x80 != 0 {
+				ends++
+				if d := int(p.Payload[2])<<8 | int(p.Payload[3]); d != 800 && d != 480 {
+					t.Errorf("end packet duration %d, want 800 or 480 (100 or 60 ms)", d)
+				}
+			}
+		}
+	}
+	if ends != 6 || marks != 2 {
+		t.Errorf("end packets %d (want 3 per key), marked %d (want 2); pts %v", ends, marks, pts)
+	}
+	if pts[len(pts)-1] != 0 || pts[0] != TelephoneEventPT {
+		t.Errorf("payload types %v", pts)
+	}
+	// Receiving: b's far end sends end packets (repeated, as RFC 4733 asks).
+	var keys []got
+	b.SetRemote(addrOf(far))
+	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: TelephoneEventPT, SequenceNumber: 1, Timestamp: 500, SSRC: 1}, Payload: []byte{5, 0x8a, 0x03, 0x20}}
+	raw, _ := p.Marshal()
+	for range 3 { // the end packet repeated: reported once
+		_, _ = far.WriteToUDPAddrPort(raw, b.LocalAddr())
+	}
+	p.Timestamp, p.Payload = 900, []byte{11, 0x8a, 0x01, 0xE0}
+	raw, _ = p.Marshal()
+	_, _ = far.WriteToUDPAddrPort(raw, b.LocalAddr())
+	for len(keys) < 2 {
+		select {
+		case k := <-ch:
+			keys = append(keys, k)
+		case <-time.After(2 * time.Second):
+			t.Fatalf("got %v", keys)
+		}
+	}
+	if keys[0] != (got{'5', 100 * time.Millisecond}) || keys[1] != (got{'#', 60 * time.Millisecond}) {
+		t.Errorf("keys %v", keys)
+	}
+	select {
+	case k := <-ch:
+		t.Errorf("extra key %v", k)
+	case <-time.After(50 * time.Millisecond):
 	}
 }
