@@ -124,3 +124,12 @@ func BenchmarkUlawEncodeFrame(b *testing.B) {
 		buf = Ulaw.Encode(buf[:0], frame)
 	}
 }
+
+// BenchmarkResample44kTo8k: loading cost of one second of a 44.1 kHz file.
+func BenchmarkResample44kTo8k(b *testing.B) {
+	in := sine(440, 44100, 1, 8000)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Resample(in, 44100, 8000)
+	}
+}

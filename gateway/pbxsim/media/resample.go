@@ -4,7 +4,9 @@ import "math"
 
 // Resample converts in (mono, inRate) to outRate with a windowed-sinc
 // low-pass interpolator (Blackman window, cut-off at 0.45 of the lower rate),
-// for whole files at load time. Equal rates return a copy.
+// for whole files at load time. The kernel is tabulated at 1/256 of an input
+// sample and interpolated, so no trigonometry runs per sample. Equal rates
+// return a copy.
 func Resample(in []int16, inRate, outRate int) []int16 {
 	if inRate <= 0 || outRate <= 0 || len(in) == 0 {
 		return nil
@@ -12,23 +14,33 @@ func Resample(in []int16, inRate, outRate int) []int16 {
 	if inRate == outRate {
 		return append([]int16(nil), in...)
 	}
-	ratio := float64(outRate) / float64(inRate)
-	scale := math.Min(1, ratio)        // kernel stretch when decimating
-	fc := 0.45 * scale                 // cut-off in cycles per input sample (x2 below)
-	half := int(math.Ceil(16 / scale)) // kernel half-width in input samples
+	const res = 256
+	scale := math.Min(1, float64(outRate)/float64(inRate)) // kernel stretch when decimating
+	fc := 0.45 * scale                                     // cut-off, cycles per input sample
+	half := int(math.Ceil(16 / scale))                     // kernel half-width in input samples
+	table := make([]float64, half*res+2)
+	for i := range table {
+		x := float64(i) / res
+		table[i] = 2 * fc * sinc(2*fc*x) * blackman(x/float64(half))
+	}
+	kernel := func(x float64) float64 {
+		ax := math.Abs(x) * res
+		i := int(ax)
+		if i+1 >= len(table) {
+			return 0
+		}
+		return table[i] + (ax-float64(i))*(table[i+1]-table[i])
+	}
 	nOut := int(int64(len(in)) * int64(outRate) / int64(inRate))
 	out := make([]int16, nOut)
-	step := float64(inRate) / float64(outRate)
 	for n := range out {
-		t := float64(n) * step
-		c := int(math.Floor(t))
+		// position in input samples, computed exactly to avoid drift
+		num := int64(n) * int64(inRate)
+		c := int(num / int64(outRate))
+		t := float64(c) + float64(num%int64(outRate))/float64(outRate)
 		var acc, wsum float64
-		for k := c - half + 1; k <= c+half; k++ {
-			if k < 0 || k >= len(in) {
-				continue
-			}
-			x := t - float64(k)
-			h := 2 * fc * sinc(2*fc*x) * blackman(x/float64(half))
+		for k := max(c-half+1, 0); k <= min(c+half, len(in)-1); k++ {
+			h := kernel(t - float64(k))
 			acc += h * float64(in[k])
 			wsum += h
 		}
