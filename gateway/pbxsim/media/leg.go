@@ -310,8 +310,8 @@ func (l *Leg) push() {
 	}
 }
 
-// heardInto lets the mixer write the leg's mix; false if the leg would not
-// use it this tick.
+// wantsMix reports whether the leg takes its bridge's mix this tick (false
+// while a playback, generator or mute-out decides what it hears).
 func (l *Leg) wantsMix() bool {
 	return !l.suspend && l.gen == nil && l.muted&DirOut == 0
 }
