@@ -96,16 +96,20 @@ func (m *Mixer) SetMode(mode MixerMode) {
 }
 
 // Add puts leg in the mixer, moving it out of any other mixer first (as
-// ARI addChannel does). Adding a leg already in m updates its options.
-func (m *Mixer) Add(leg *Leg, opts MemberOptions) {
+// ARI addChannel does). Adding a leg already in m updates its options. It
+// reports false when the mixer or leg is closed or of another pacer.
+func (m *Mixer) Add(leg *Leg, opts MemberOptions) bool {
+	if leg.p != m.p {
+		return false
+	}
 	m.p.mu.Lock()
 	defer m.p.mu.Unlock()
 	if m.closed || leg.closed {
-		return
+		return false
 	}
 	if leg.mixer == m {
 		leg.member.opts = opts
-		return
+		return true
 	}
 	if leg.mixer != nil {
 		leg.mixer.remove(leg)
@@ -114,6 +118,7 @@ func (m *Mixer) Add(leg *Leg, opts MemberOptions) {
 	m.members = append(m.members, mb)
 	leg.mixer, leg.member = m, mb
 	m.retune()
+	return true
 }
 
 // Remove takes leg out of the mixer; false if it was not a member.

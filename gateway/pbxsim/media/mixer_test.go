@@ -379,3 +379,55 @@ func TestTickAllocs(t *testing.T) {
 type discard struct{}
 
 func (discard) WriteFrame([]int16) error { return nil }
+
+func TestMixerAddRefused(t *testing.T) {
+	p1, p2 := NewPacer(PacerConfig{}), NewPacer(PacerConfig{})
+	m := p1.NewMixer(Mixing)
+	if m.Add(p2.NewLeg(LegConfig{}), MemberOptions{}) {
+		t.Error("leg of another pacer accepted")
+	}
+	l := p1.NewLeg(LegConfig{})
+	l.Close()
+	if m.Add(l, MemberOptions{}) {
+		t.Error("closed leg accepted")
+	}
+	m.Close()
+	if m.Add(p1.NewLeg(LegConfig{}), MemberOptions{}) {
+		t.Error("closed mixer accepted a leg")
+	}
+}
+
+// A snoop: spy both directions of a bridged caller into a snoop leg.
+func TestSnoopWithPipes(t *testing.T) {
+	p := NewPacer(PacerConfig{})
+	caller, agent := p.NewLeg(LegConfig{}), p.NewLeg(LegConfig{Rate: Rate16k})
+	caller.Say(toneSrc(t, 500, Rate8k), nil)
+	agent.Say(toneSrc(t, 1300, Rate16k), nil)
+	m := p.NewMixer(Mixing)
+	m.Add(caller, MemberOptions{})
+	m.Add(agent, MemberOptions{})
+	in, out := NewPipe(Rate8k), NewPipe(Rate8k)
+	caller.Tap(DirIn, in)
+	caller.Tap(DirOut, out)
+	snoop := p.NewLeg(LegConfig{})
+	snoop.Say(MixSources(in, out), nil)
+	rec := NewRecorder(Rate8k, time.Minute)
+	snoop.Tap(DirIn, rec)
+	ticks(p, 30)
+	s := rec.Samples()[1600:]
+	if power(s, Rate8k, 500) < 0.01 || power(s, Rate8k, 1300) < 0.01 {
+		t.Errorf("snoop both: 500 Hz %.4f, 1300 Hz %.4f", power(s, Rate8k, 500), power(s, Rate8k, 1300))
+	}
+	// A pipe keeps at most eight frames.
+	pp := NewPipe(Rate8k)
+	for i := range 20 {
+		f := make([]int16, 160)
+		f[0] = int16(i)
+		_ = pp.WriteFrame(f)
+	}
+	buf := make([]int16, 160)
+	_ = pp.ReadFrame(buf)
+	if buf[0] != 12 {
+		t.Errorf("oldest kept frame %d, want 12", buf[0])
+	}
+}
