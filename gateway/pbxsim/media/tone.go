@@ -185,15 +185,20 @@ func (t *Tone) ReadFrame(dst []int16) error {
 	if t.i >= len(t.parts) {
 		return io.EOF
 	}
-	for k := range dst {
+	for k := 0; k < len(dst); {
 		if t.i >= len(t.parts) {
 			clear(dst[k:])
 			return nil
 		}
 		p := &t.parts[t.i]
-		dst[k] = p.sample(t.phase, t.rate)
-		t.phase++
-		t.pos++
+		run := len(dst) - k
+		if p.samples > 0 {
+			run = min(run, p.samples-t.pos)
+		}
+		p.synth(dst[k:k+run], t.phase, t.rate)
+		k += run
+		t.phase += int64(run)
+		t.pos += run
 		if p.samples > 0 && t.pos >= p.samples {
 			t.pos = 0
 			t.i++
@@ -203,6 +208,53 @@ func (t *Tone) ReadFrame(dst []int16) error {
 		}
 	}
 	return nil
+}
+
+// synth writes the part's samples n0, n0+1, ... into dst. Plain sums of
+// sines use the two-term recurrence sin(w(n+1)) = 2cos(w)sin(wn) -
+// sin(w(n-1)), seeded exactly at every call, so a frame costs a few sin
+// calls instead of one per sample.
+func (p *tonePart) synth(dst []int16, n0 int64, rate int) {
+	if p.f1 == 0 && p.f2 == 0 {
+		clear(dst)
+		return
+	}
+	if p.mod {
+		for i := range dst {
+			dst[i] = p.sample(n0+int64(i), rate)
+		}
+		return
+	}
+	var o1, o2 osc
+	o1.start(p.f1, n0, rate)
+	o2.start(p.f2, n0, rate)
+	for i := range dst {
+		dst[i] = int16((o1.next() + o2.next()) * ToneAmplitude)
+	}
+}
+
+// osc is a sine oscillator by recurrence; a zero frequency stays silent.
+type osc struct{ c, s1, s0 float64 }
+
+func (o *osc) start(f float64, n0 int64, rate int) {
+	if f == 0 {
+		*o = osc{}
+		return
+	}
+	w := 2 * math.Pi * f / float64(rate)
+	// Reduce the phase to one cycle before taking sines, for precision.
+	cyc := float64(rate) / f
+	ph := math.Mod(float64(n0), cyc) * w
+	o.c = 2 * math.Cos(w)
+	o.s1 = math.Sin(ph - w) // sample n0-1
+	o.s0 = math.Sin(ph)     // sample n0
+}
+
+// next returns the current sample and advances.
+func (o *osc) next() float64 {
+	v := o.s0
+	o.s0, o.s1 = o.c*o.s0-o.s1, o.s0
+	return v
 }
 
 func (p *tonePart) sample(n int64, rate int) int16 {
