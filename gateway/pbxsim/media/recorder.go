@@ -1,6 +1,7 @@
 package media
 
 import (
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ type Recorder struct {
 	max     int
 	samples []int16
 	dropped int
+	silent  int // trailing frames below SilenceThreshold
 	up      upsampler
 	down    downsampler
 	conv    [MaxFrameSamples]int16
@@ -50,6 +52,19 @@ func (r *Recorder) WriteFrame(frame []int16) error {
 		convertFrame(r.conv[:n], frame, &r.up, &r.down)
 		in = r.conv[:n]
 	}
+	var sum int
+	for _, v := range in {
+		if v < 0 {
+			sum -= int(v)
+		} else {
+			sum += int(v)
+		}
+	}
+	if sum < SilenceThreshold*len(in) {
+		r.silent++
+	} else {
+		r.silent = 0
+	}
 	room := r.max - len(r.samples)
 	if room < len(in) {
 		r.dropped += len(in) - max(room, 0)
@@ -57,6 +72,18 @@ func (r *Recorder) WriteFrame(frame []int16) error {
 	}
 	r.samples = append(r.samples, in...)
 	return nil
+}
+
+// SilenceThreshold is the mean absolute amplitude under which a frame counts
+// as silence (Asterisk's default silencethreshold of 256).
+const SilenceThreshold = 256
+
+// TrailingSilence is how long the audio has been silent up to now (for
+// ARI's maxSilenceSeconds).
+func (r *Recorder) TrailingSilence() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return time.Duration(r.silent) * FrameDuration
 }
 
 // Rate is the recorder's sample rate.
@@ -96,3 +123,32 @@ func (r *Recorder) Reset() {
 
 // WriteWAV writes what was recorded as a 16-bit PCM WAV file.
 func (r *Recorder) WriteWAV(w io.Writer) error { return WriteWAV(w, r.Samples(), r.rate) }
+
+// EncodeRecording returns audio in one of Asterisk's recording formats and
+// the file extension it uses: "wav" (16-bit PCM at 8 kHz), "wav16" (at
+// 16 kHz), "sln"/"sln16" (raw little-endian PCM), "ulaw", "alaw" (raw
+// G.711). Audio is resampled as the format needs. Another name wraps
+// ErrUnknownFormat.
+func EncodeRecording(format string, a Audio) (data []byte, ext string, err error) {
+	at := func(rate int) []int16 {
+		if a.Rate == rate {
+			return a.Samples
+		}
+		return Resample(a.Samples, a.Rate, rate)
+	}
+	switch format {
+	case "wav":
+		return EncodeWAV(at(Rate8k), Rate8k), ".wav", nil
+	case "wav16":
+		return EncodeWAV(at(Rate16k), Rate16k), ".wav16", nil
+	case "sln":
+		return EncodeSlinLE(nil, at(Rate8k)), ".sln", nil
+	case "sln16":
+		return EncodeSlinLE(nil, at(Rate16k)), ".sln16", nil
+	case "ulaw":
+		return Ulaw.Encode(nil, at(Rate8k)), ".ulaw", nil
+	case "alaw":
+		return Alaw.Encode(nil, at(Rate8k)), ".alaw", nil
+	}
+	return nil, "", fmt.Errorf("encode recording as %q: %w", format, ErrUnknownFormat)
+}
