@@ -67,8 +67,9 @@
 //
 // # Fidelity notes
 //
-// ulaw and alaw are G.711 (decoding is exact; encoding rounds a negative
-// sample's magnitude like Asterisk's encoder). slin and slin16 travel on
+// ulaw and alaw are G.711, encoded through tables built as Asterisk builds
+// its own (so a negative sample's µ-law code is Asterisk's, which can differ
+// by one step from other encoders'). slin and slin16 travel on
 // RTP in network byte order with Asterisk's static payload types (slin 10,
 // slin16 118); DTMF on RTP is RFC 4733 with payload type 101. Sound lookup
 // tries LANG/NAME, en/NAME, then NAME, with .wav16, .sln16, .wav, .sln,

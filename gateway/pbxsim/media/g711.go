@@ -17,9 +17,12 @@ func init() {
 		alawToLinear[i] = alawDecode(uint8(i))
 	}
 	for i := range 65536 {
-		s := int16(uint16(i))
-		linearToUlaw[i] = ulawEncode(s)
-		linearToAlaw[i] = alawEncode(s)
+		// As Asterisk's tables (main/ulaw.c, main/alaw.c) are built: one
+		// entry per 4 (µ-law) or 8 (A-law) linear values, holding the code
+		// of the last value of the group. Only negative µ-law samples are
+		// affected: a magnitude is rounded like -(s|3).
+		linearToUlaw[i] = ulawEncode(int16(uint16(i) | 3))
+		linearToAlaw[i] = alawEncode(int16(uint16(i) | 7))
 	}
 }
 

@@ -16,6 +16,8 @@ func TestG711KnownValues(t *testing.T) {
 	}{
 		{"ulaw enc 0", UlawEncode(0), uint8(0xFF)},
 		{"ulaw enc -1", UlawEncode(-1), uint8(0x7F)},
+		{"ulaw enc -4 (Asterisk's table)", UlawEncode(-4), uint8(0x7F)},
+		{"ulaw enc -5", UlawEncode(-5), uint8(0x7E)},
 		{"ulaw enc 1000", UlawEncode(1000), uint8(0xCE)},
 		{"ulaw enc max", UlawEncode(32767), uint8(0x80)},
 		{"ulaw enc min", UlawEncode(-32768), uint8(0x00)},
@@ -74,12 +76,10 @@ func TestG711DecodeGolden(t *testing.T) {
 	}
 }
 
-// Encoding: every 16-bit sample against the reference encoder. The reference
-// drops the two low bits by an arithmetic shift (rounding negative samples
-// toward -inf); Asterisk's encoder, like ours, takes the magnitude first. So
-// non-negative samples must match exactly, and a negative sample may differ
-// only where that rounding differs (by at most one code step, to the code
-// of the reference's value of -s rounded toward zero).
+// Encoding: every 16-bit sample against a reference encoder. Non-negative
+// samples must match it exactly. Negative ones follow Asterisk's tables,
+// which round a magnitude differently from the reference's arithmetic
+// shift: there they must still decode to within one quantisation step.
 func TestG711EncodeGolden(t *testing.T) {
 	golden, err := os.ReadFile("testdata/g711-encode.golden")
 	if err != nil {
@@ -93,19 +93,8 @@ func TestG711EncodeGolden(t *testing.T) {
 		s := int16(i - 32768)
 		wu, wa := golden[i], golden[65536+i]
 		gu, ga := UlawEncode(s), AlawEncode(s)
-		if s >= 0 {
-			if gu != wu || ga != wa {
-				t.Fatalf("encode(%d) = ulaw %#02x alaw %#02x, want %#02x %#02x", s, gu, ga, wu, wa)
-			}
-			continue
-		}
-		// Negative: must be the mirror image of the positive encoding of -s.
-		m := int32(-int32(s))
-		if m > 32767 {
-			m = 32767
-		}
-		if gu != UlawEncode(int16(m))&0x7F {
-			t.Fatalf("ulaw(%d) = %#02x not the mirror of ulaw(%d)", s, gu, m)
+		if s >= 0 && (gu != wu || ga != wa) {
+			t.Fatalf("encode(%d) = ulaw %#02x alaw %#02x, want %#02x %#02x", s, gu, ga, wu, wa)
 		}
 		if gu != wu {
 			diffU++
@@ -113,12 +102,22 @@ func TestG711EncodeGolden(t *testing.T) {
 		if ga != wa {
 			diffA++
 		}
+		mag := int(s)
+		if mag < 0 {
+			mag = -mag
+		}
+		step := (mag+132)/16 + 4 // a bit more than a segment's step
+		if e := int(UlawDecode(gu)) - int(s); e > step || e < -step {
+			t.Fatalf("ulaw(%d) decodes to %d", s, UlawDecode(gu))
+		}
+		if e := int(AlawDecode(ga)) - int(s); e > step+8 || e < -step-8 {
+			t.Fatalf("alaw(%d) decodes to %d", s, AlawDecode(ga))
+		}
 	}
-	// The rounding difference touches only samples near code boundaries.
-	if diffU > 65536/50 || diffA > 65536/8 {
-		t.Errorf("negative encodings differ from the reference too often: ulaw %d, alaw %d", diffU, diffA)
+	if diffA != 0 || diffU > 65536/8 {
+		t.Errorf("encodings differ from the reference: ulaw %d, alaw %d", diffU, diffA)
 	}
-	t.Logf("negative samples encoded differently from the shift-based reference: ulaw %d, alaw %d", diffU, diffA)
+	t.Logf("negative samples encoded as Asterisk does, not as the reference: ulaw %d", diffU)
 }
 
 func TestG711RoundTripCodes(t *testing.T) {
