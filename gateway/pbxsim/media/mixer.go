@@ -45,12 +45,38 @@ type Mixer struct {
 type member struct {
 	leg  *Leg
 	opts MemberOptions
-	in   []int16 // this tick's contribution at the mixer rate, nil = none
+	in   []int16     // this tick's contribution at the mixer rate, nil = none
+	cv   *memberConv // only for a leg whose rate is not the mixing rate
+}
+
+// memberConv converts a member's audio to and from the mixing rate.
+type memberConv struct {
 	buf  [MaxFrameSamples]int16
 	up   upsampler
 	down downsampler
 	oup  upsampler
 	odn  downsampler
+}
+
+// toMix returns said at the mixing rate (n samples).
+func (mb *member) toMix(said []int16, n int) []int16 {
+	if len(said) == n || mb.cv == nil {
+		return said
+	}
+	in := mb.cv.buf[:n]
+	convertFrame(in, said, &mb.cv.up, &mb.cv.down)
+	return in
+}
+
+// fromMix writes a frame at the mixing rate into the leg's heard buffer.
+func (mb *member) fromMix(mixed []int16) {
+	l := mb.leg
+	heard := l.heard[:l.n]
+	if len(mixed) == len(heard) || mb.cv == nil {
+		copy(heard, mixed)
+		return
+	}
+	convertFrame(heard, mixed, &mb.cv.oup, &mb.cv.odn)
 }
 
 // forwardTo gives to's leg what mb's leg says (a two-party bridge); n is
@@ -61,19 +87,13 @@ func (mb *member) forwardTo(to *member, n int) {
 		return
 	}
 	said := mb.leg.sayingFrame()
-	heard := l.heard[:l.n]
 	switch {
 	case said == nil || mb.opts.Mute:
-		clear(heard)
-	case len(said) == len(heard):
-		copy(heard, said)
+		clear(l.heard[:l.n])
+	case len(said) == l.n:
+		copy(l.heard[:l.n], said)
 	default: // through the mixing rate, as the general path does
-		in := said
-		if len(said) != n {
-			in = mb.buf[:n]
-			convertFrame(in, said, &mb.up, &mb.down)
-		}
-		convertFrame(heard, in, &to.oup, &to.odn)
+		to.fromMix(mb.toMix(said, n))
 	}
 	l.mixed = true
 }
@@ -156,6 +176,11 @@ func (m *Mixer) retune() {
 		m.rate = rate
 		if m.genSrc != nil {
 			m.gen = ConvertRate(m.genSrc, rate)
+		}
+	}
+	for _, mb := range m.members {
+		if mb.leg.rate != rate && mb.cv == nil {
+			mb.cv = new(memberConv) // here, not in the tick: ticks never allocate
 		}
 	}
 }
@@ -325,11 +350,7 @@ func (m *Mixer) mix() {
 		if said == nil || mb.opts.Mute || (m.mode == Holding && !mb.opts.Announcer) {
 			continue
 		}
-		in := said
-		if len(said) != n {
-			in = mb.buf[:n]
-			convertFrame(in, said, &mb.up, &mb.down)
-		}
+		in := mb.toMix(said, n)
 		mb.in = in
 		for i, v := range in {
 			sum[i] += int32(v)
@@ -354,7 +375,7 @@ func (m *Mixer) mix() {
 				out[i] = sat32(v)
 			}
 		}
-		convertFrame(l.heard[:l.n], out, &mb.oup, &mb.odn)
+		mb.fromMix(out)
 		l.mixed = true
 	}
 }
