@@ -121,7 +121,8 @@ var (
 )
 
 // ListenRTP binds a UDP socket for an RTP session with cfg.Remote and starts
-// its receive goroutine. ctx ends the session like Close.
+// its receive goroutine. ctx ends the session like Close, so it should be
+// the channel's context, not a request's.
 func ListenRTP(ctx context.Context, cfg RTPConfig) (*RTPSession, error) {
 	if cfg.Format.Codec == 0 {
 		return nil, fmt.Errorf("listen rtp: %w", ErrUnknownFormat)
