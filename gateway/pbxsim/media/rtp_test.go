@@ -28,7 +28,7 @@ func addrOf(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAddr)
 func readPacket(t *testing.T, c *net.UDPConn) (rtp.Packet, int) {
 	t.Helper()
 	buf := make([]byte, 2000)
-	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, _, err := c.ReadFromUDPAddrPort(buf)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestRTPReceiveStrictAndJitter(t *testing.T) {
 	send(far, 12, 3, 0)
 	send(far, 14, 3, 13) // comfort noise: no audio here
 	_, _ = far.WriteToUDP([]byte{1, 2, 3}, dst)
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		st := s.Stats()
 		if st.Foreign == 1 && st.Received == 4 && st.Invalid == 2 {
@@ -219,7 +219,7 @@ func TestRTPBridgedBothWays(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out waiting for RTP on loopback")
@@ -324,7 +324,7 @@ func TestRTPTelephoneEvents(t *testing.T) {
 		select {
 		case k := <-ch:
 			keys = append(keys, k)
-		case <-time.After(2 * time.Second):
+		case <-time.After(5 * time.Second):
 			t.Fatalf("got %v", keys)
 		}
 	}
