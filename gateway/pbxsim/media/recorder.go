@@ -1,0 +1,154 @@
+package media
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Sink receives audio one 20 ms frame at a time; the frame's length gives
+// its rate (160 samples: 8 kHz, 320: 16 kHz). Called on the pacer goroutine:
+// it must not block, and must not keep frame after returning.
+type Sink interface {
+	WriteFrame(frame []int16) error
+}
+
+// Recorder is a Sink that keeps what it is given, for tests ("what did the
+// caller hear") and for recordings. It holds at most its limit and drops
+// the rest (Dropped counts it). Safe for concurrent use.
+type Recorder struct {
+	mu      sync.Mutex
+	rate    int
+	max     int
+	samples []int16
+	dropped int
+	silent  int // trailing frames below SilenceThreshold
+	up      upsampler
+	down    downsampler
+	conv    [MaxFrameSamples]int16
+}
+
+var _ Sink = (*Recorder)(nil)
+
+// NewRecorder returns a Recorder storing audio at rate, up to limit (0 means
+// 10 minutes). Storage for the first minute is allocated up front so that
+// recording does not allocate per frame.
+func NewRecorder(rate int, limit time.Duration) *Recorder {
+	if limit <= 0 {
+		limit = 10 * time.Minute
+	}
+	max := durToSamples(limit, rate)
+	return &Recorder{rate: rate, max: max, samples: make([]int16, 0, min(max, rate*60))}
+}
+
+// WriteFrame implements Sink, converting 8 <-> 16 kHz to the recorder's rate.
+func (r *Recorder) WriteFrame(frame []int16) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := FrameSamples(r.rate)
+	in := frame
+	if len(frame) != n {
+		convertFrame(r.conv[:n], frame, &r.up, &r.down)
+		in = r.conv[:n]
+	}
+	var sum int
+	for _, v := range in {
+		if v < 0 {
+			sum -= int(v)
+		} else {
+			sum += int(v)
+		}
+	}
+	if sum < SilenceThreshold*len(in) {
+		r.silent++
+	} else {
+		r.silent = 0
+	}
+	room := r.max - len(r.samples)
+	if room < len(in) {
+		r.dropped += len(in) - max(room, 0)
+		in = in[:max(room, 0)]
+	}
+	r.samples = append(r.samples, in...)
+	return nil
+}
+
+// SilenceThreshold is the mean absolute amplitude under which a frame counts
+// as silence (Asterisk's default silencethreshold of 256).
+const SilenceThreshold = 256
+
+// TrailingSilence is how long the audio has been silent up to now (for
+// ARI's maxSilenceSeconds).
+func (r *Recorder) TrailingSilence() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return time.Duration(r.silent) * FrameDuration
+}
+
+// Rate is the recorder's sample rate.
+func (r *Recorder) Rate() int { return r.rate }
+
+// Samples returns a copy of what was recorded.
+func (r *Recorder) Samples() []int16 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int16(nil), r.samples...)
+}
+
+// Audio returns a copy of what was recorded, with its rate.
+func (r *Recorder) Audio() Audio { return Audio{Samples: r.Samples(), Rate: r.rate} }
+
+// Duration is the length recorded so far.
+func (r *Recorder) Duration() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return samplesToDur(len(r.samples), r.rate)
+}
+
+// Dropped is the number of samples not kept because the limit was reached.
+func (r *Recorder) Dropped() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dropped
+}
+
+// Reset forgets what was recorded.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.samples = r.samples[:0]
+	r.dropped = 0
+}
+
+// WriteWAV writes what was recorded as a 16-bit PCM WAV file.
+func (r *Recorder) WriteWAV(w io.Writer) error { return WriteWAV(w, r.Samples(), r.rate) }
+
+// EncodeRecording returns audio in one of Asterisk's recording formats and
+// the file extension it uses: "wav" (16-bit PCM at 8 kHz), "wav16" (at
+// 16 kHz), "sln"/"sln16" (raw little-endian PCM), "ulaw", "alaw" (raw
+// G.711). Audio is resampled as the format needs. Another name wraps
+// ErrUnknownFormat.
+func EncodeRecording(format string, a Audio) (data []byte, ext string, err error) {
+	at := func(rate int) []int16 {
+		if a.Rate == rate {
+			return a.Samples
+		}
+		return Resample(a.Samples, a.Rate, rate)
+	}
+	switch format {
+	case "wav":
+		return EncodeWAV(at(Rate8k), Rate8k), ".wav", nil
+	case "wav16":
+		return EncodeWAV(at(Rate16k), Rate16k), ".wav16", nil
+	case "sln":
+		return EncodeSlinLE(nil, at(Rate8k)), ".sln", nil
+	case "sln16":
+		return EncodeSlinLE(nil, at(Rate16k)), ".sln16", nil
+	case "ulaw":
+		return Ulaw.Encode(nil, at(Rate8k)), ".ulaw", nil
+	case "alaw":
+		return Alaw.Encode(nil, at(Rate8k)), ".alaw", nil
+	}
+	return nil, "", fmt.Errorf("encode recording as %q: %w", format, ErrUnknownFormat)
+}
