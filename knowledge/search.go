@@ -1,0 +1,323 @@
+package knowledge
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Hit is one ranked entry.
+type Hit struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Department string   `json:"department"`
+	Score      float64  `json:"score"` // share of the question's weighted content the entry matches
+	Why        []string `json:"why"`   // matched words, sounds (≈) and concepts
+}
+
+// Result is the outcome of a search.
+type Result struct {
+	Hits       []Hit   `json:"hits"`
+	Confidence float64 `json:"confidence"` // estimated chance that Hits[0] is right, in [0,1]
+	NoAnswer   bool    `json:"no_answer"`  // confidence too low: offer an agent instead
+}
+
+// qfeat is a query feature resolved against the index.
+type qfeat struct {
+	f   feature
+	id  int32 // -1 if no entry has it by characters
+	pid int32 // -1 if no entry has it by sound
+	w   float32
+}
+
+type query struct {
+	feats   []qfeat
+	chars   []float32 // clause weight of each content character
+	total   float32
+	actions []int // in clauses that are not side topics
+	topics  []int
+}
+
+func (ix *Index) prepare(text string) query {
+	if utf8.RuneCountInString(text) > maxQueryRunes {
+		text = string([]rune(text)[:maxQueryRunes])
+	}
+	var q query
+	fs, chars := ix.lex.analyze(text, true)
+	q.chars = chars
+	for _, f := range dedup(fs) {
+		qf := qfeat{f: f, id: -1, pid: -1}
+		if id, ok := ix.vocab[f.key]; ok {
+			qf.id = id
+		}
+		if f.py != 0 {
+			if id, ok := ix.pvocab[f.py]; ok {
+				qf.pid = id
+			}
+		}
+		var idf float32
+		switch {
+		case qf.id >= 0:
+			idf = ix.idf[qf.id]
+		case qf.pid >= 0:
+			idf = ix.pidf[qf.pid]
+		case f.kind == fConcept:
+			idf = 0 // a concept no entry has says nothing either way
+		default:
+			idf = ix.idfNone
+		}
+		if f.kind == fConcept {
+			c := ix.lex.cons[f.con]
+			cw := c.Weight
+			if cw == 0 {
+				cw = 1
+			}
+			idf *= float32(cw)
+			if f.w >= wPlain {
+				if c.Kind == KindAction {
+					q.actions = appendUniq(q.actions, f.con)
+				} else {
+					q.topics = appendUniq(q.topics, f.con)
+				}
+			}
+		}
+		qf.w = f.w * idf
+		q.total += qf.w
+		q.feats = append(q.feats, qf)
+	}
+	return q
+}
+
+func appendUniq(s []int, v int) []int {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+type cand struct {
+	e     int32
+	raw   float32 // matched weight
+	score float32 // after the action check
+}
+
+// rank scores every entry sharing a feature with q and returns the best k.
+func (ix *Index) rank(q *query, k int) []cand {
+	s := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(s)
+	s.touched = s.touched[:0]
+	for i, qf := range q.feats {
+		stamp := int32(i + 1)
+		if qf.id >= 0 {
+			for _, p := range ix.post[qf.id] {
+				if s.mark[p.e] == 0 {
+					s.touched = append(s.touched, p.e)
+				}
+				s.mark[p.e] = stamp
+				s.acc[p.e] += qf.w * p.w
+			}
+		}
+		if qf.pid >= 0 {
+			for _, p := range ix.ppost[qf.pid] {
+				if s.mark[p.e] == stamp {
+					continue // already matched by characters
+				}
+				if s.mark[p.e] == 0 {
+					s.touched = append(s.touched, p.e)
+				}
+				s.mark[p.e] = stamp
+				s.acc[p.e] += qf.w * p.w * pinyinRate
+			}
+		}
+	}
+	out := make([]cand, 0, k+1)
+	for _, e := range s.touched {
+		c := cand{e: e, raw: s.acc[e], score: s.acc[e]}
+		s.acc[e], s.mark[e] = 0, 0
+		if clash(q.actions, ix.actions[e]) {
+			c.score *= actionClash
+		}
+		if len(out) < k || c.score > out[len(out)-1].score || (c.score == out[len(out)-1].score && c.e < out[len(out)-1].e) {
+			i := sort.Search(len(out), func(i int) bool {
+				return out[i].score < c.score || (out[i].score == c.score && out[i].e > c.e)
+			})
+			out = append(out, cand{})
+			copy(out[i+1:], out[i:])
+			out[i] = c
+			if len(out) > k {
+				out = out[:k]
+			}
+		}
+	}
+	return out
+}
+
+// clash: the caller asks for something and the entry is about other things.
+func clash(q, e []int) bool {
+	if len(q) == 0 || len(e) == 0 {
+		return false
+	}
+	for _, a := range q {
+		for _, b := range e {
+			if a == b {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// agreement is the share of wanted concepts the entry has; 0.5 if none wanted.
+func agreement(want, has []int) float64 {
+	if len(want) == 0 {
+		return 0.5
+	}
+	n := 0
+	for _, a := range want {
+		for _, b := range has {
+			if a == b {
+				n++
+				break
+			}
+		}
+	}
+	return float64(n) / float64(len(want))
+}
+
+// signals are the features the confidence is computed from.
+type signals struct {
+	Coverage float64 // share of the query's weight the best entry matches
+	Margin   float64 // (best - second) / best
+	Topic    float64 // topic concept agreement of the best entry
+	Action   float64 // action concept agreement of the best entry
+	Chars    float64 // share of the query's content characters the best entry covers
+	Anchor   float64 // strongest single word matched in the entry's questions, over the rarest possible
+}
+
+const nSignals = 7
+
+func (sg signals) vec() [nSignals]float64 {
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor}
+}
+
+func (ix *Index) signals(q *query, top []cand) signals {
+	if len(top) == 0 || q.total <= 0 {
+		return signals{}
+	}
+	sg := signals{
+		Coverage: math.Min(1, float64(top[0].raw/q.total)),
+		Margin:   1,
+		Topic:    agreement(q.topics, ix.topics[top[0].e]),
+		Action:   agreement(q.actions, ix.actions[top[0].e]),
+	}
+	if len(top) > 1 && top[0].score > 0 {
+		sg.Margin = float64((top[0].score - top[1].score) / top[0].score)
+	}
+	e := top[0].e
+	var covered, all float64
+	seen := make([]bool, len(q.chars))
+	for _, qf := range q.feats {
+		if qf.f.kind != fBigram {
+			continue
+		}
+		var w float32
+		if qf.id >= 0 {
+			w = lookup(ix.post[qf.id], e) * ix.idf[qf.id]
+		}
+		if w == 0 && qf.pid >= 0 {
+			w = lookup(ix.ppost[qf.pid], e) * ix.pidf[qf.pid] * pinyinRate
+		}
+		if w == 0 {
+			continue
+		}
+		if float64(w/ix.idfNone) > sg.Anchor {
+			sg.Anchor = math.Min(1, float64(w/ix.idfNone))
+		}
+		for _, p := range []int32{qf.f.pos, qf.f.pos + 1} {
+			if p >= 0 && int(p) < len(seen) {
+				seen[p] = true
+			}
+		}
+	}
+	for i, w := range q.chars {
+		all += float64(w)
+		if seen[i] {
+			covered += float64(w)
+		}
+	}
+	if all > 0 {
+		sg.Chars = covered / all
+	}
+	return sg
+}
+
+// lookup returns the posting weight of entry e, 0 if absent.
+func lookup(ps []posting, e int32) float32 {
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].e >= e })
+	if i < len(ps) && ps[i].e == e {
+		return ps[i].w
+	}
+	return 0
+}
+
+// Search ranks the entries for a caller's question and says how sure it is.
+// k <= 0 means 3. It never blocks and is safe for concurrent use.
+func (ix *Index) Search(text string, k int) Result {
+	if k <= 0 {
+		k = 3
+	}
+	if len(ix.entries) == 0 {
+		return Result{NoAnswer: true}
+	}
+	q := ix.prepare(text)
+	top := ix.rank(&q, max(k, 2))
+	res := Result{}
+	if len(top) == 0 {
+		res.NoAnswer = true
+		return res
+	}
+	res.Confidence = ix.calib.confidence(ix.signals(&q, top))
+	res.NoAnswer = res.Confidence < ix.calib.Threshold
+	if len(top) > k {
+		top = top[:k]
+	}
+	for _, c := range top {
+		e := &ix.entries[c.e]
+		res.Hits = append(res.Hits, Hit{
+			ID:         e.ID,
+			Title:      e.Title,
+			Department: e.Department,
+			Score:      math.Round(float64(c.score/q.total)*1000) / 1000,
+			Why:        ix.why(&q, c.e),
+		})
+	}
+	return res
+}
+
+// why lists what of the query entry e matched.
+func (ix *Index) why(q *query, e int32) []string {
+	var out []string
+	has := func(ps []posting) bool {
+		i := sort.Search(len(ps), func(i int) bool { return ps[i].e >= e })
+		return i < len(ps) && ps[i].e == e
+	}
+	for _, qf := range q.feats {
+		switch {
+		case qf.id >= 0 && has(ix.post[qf.id]):
+			switch qf.f.kind {
+			case fConcept:
+				out = append(out, "concept:"+ix.lex.cons[qf.f.con].Name)
+			case fToken:
+				out = append(out, qf.f.key[1:])
+			default:
+				out = append(out, qf.f.key)
+			}
+		case qf.pid >= 0 && has(ix.ppost[qf.pid]):
+			out = append(out, qf.f.key+"≈"+strings.Join(PinyinOf(qf.f.key), " "))
+		}
+	}
+	return out
+}
