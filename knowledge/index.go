@@ -18,7 +18,7 @@ const (
 	pinyinRate = 0.85 // a match by sound only, worth a little less than by character
 	// actionClash scales an entry whose actions all differ from the
 	// caller's: 挪 (transfer) is not 查 (look up) even on the same topic.
-	actionClash = 0.7
+	actionClash   = 0.7
 	maxQueryRunes = 500
 )
 

@@ -45,7 +45,7 @@ type Lexicon struct {
 	// SideMarkers mark a clause as a side topic (还有, 回头再问).
 	SideMarkers []string `yaml:"side_markers"`
 	// FocusMarkers mark the clause the caller says matters (先说, 主要是).
-	FocusMarkers []string `yaml:"focus_markers"`
+	FocusMarkers []string  `yaml:"focus_markers"`
 	Concepts     []Concept `yaml:"concepts"`
 }
 
