@@ -57,3 +57,44 @@ func TestDevPrint(t *testing.T) {
 		fmt.Printf("%.2f none=%v ok=%v %s\n", r.conf, r.none, r.ok, r.q)
 	}
 }
+
+func TestDevSplit(t *testing.T) {
+	if os.Getenv("KB_SPLIT") == "" {
+		t.Skip()
+	}
+	data, _ := os.ReadFile("testdata/kb-dev.tsv")
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
+	for _, prior := range []float64{0.05, 0.1, 0.15, 0.2, 0.3} {
+		calibNonePrior = prior
+		ix, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for part := 0; part < 2; part++ {
+			var sb strings.Builder
+			for i, l := range lines {
+				if i%2 == part {
+					sb.WriteString(l + "\n")
+				}
+			}
+			rep, _ := Eval(ix, strings.NewReader(sb.String()))
+			fmt.Printf("prior %.2f part %d n %d top1 %.3f top3 %.3f noneP %.3f noneR %.3f\n", prior, part, rep.N, rep.Top1, rep.Top3, rep.NonePrecision, rep.NoneRecall)
+		}
+	}
+}
+
+func TestDevSignals(t *testing.T) {
+	if os.Getenv("KB_SIG") == "" {
+		t.Skip()
+	}
+	ix, _ := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+	data, _ := os.ReadFile("testdata/kb-dev.tsv")
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		q, want, _ := strings.Cut(line, "\t")
+		qq := ix.prepare(q)
+		top := ix.rank(&qq, 3)
+		sg := ix.signals(&qq, top)
+		ok := len(top) > 0 && ix.entries[top[0].e].ID == want
+		fmt.Printf("SIG %-5v %-5v cov %.2f mar %.2f top %.1f act %.1f chr %.2f anc %.2f conf %.2f %s\n", want == "none", ok, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor, ix.calib.confidence(sg), q)
+	}
+}
