@@ -13,14 +13,15 @@ type Calibration struct {
 	Action    float64 `json:"action" yaml:"action"`
 	Chars     float64 `json:"chars" yaml:"chars"`
 	Anchor    float64 `json:"anchor" yaml:"anchor"`
+	Gap       float64 `json:"gap" yaml:"gap"`
 	Threshold float64 `json:"threshold" yaml:"threshold"`
 }
 
 // defaultCalibration serves indexes too small to calibrate on themselves.
-var defaultCalibration = Calibration{Bias: -5, Coverage: 4, Margin: 2, Topic: 1, Action: 0.5, Chars: 3, Anchor: 1, Threshold: 0.5}
+var defaultCalibration = Calibration{Bias: -5, Coverage: 4, Margin: 2, Topic: 1, Action: 0.5, Chars: 3, Anchor: 1, Gap: -1, Threshold: 0.5}
 
 func (c Calibration) weights() [nSignals]float64 {
-	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Action, c.Chars, c.Anchor}
+	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Action, c.Chars, c.Anchor, c.Gap}
 }
 
 func (c Calibration) confidence(sg signals) float64 {
@@ -174,5 +175,5 @@ func fit(samples []sample) Calibration {
 			w[i] -= lr * (g[i]/tw + reg)
 		}
 	}
-	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Action: w[4], Chars: w[5], Anchor: w[6], Threshold: 0.5}
+	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Action: w[4], Chars: w[5], Anchor: w[6], Gap: w[7], Threshold: 0.5}
 }

@@ -64,7 +64,7 @@ func TestDevSplit(t *testing.T) {
 	}
 	data, _ := os.ReadFile("testdata/kb-dev.tsv")
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
-	for _, prior := range []float64{0.05, 0.1, 0.15, 0.2, 0.3} {
+	for _, prior := range []float64{0.1, 0.15, 0.2} {
 		calibNonePrior = prior
 		ix, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
 		if err != nil {
@@ -78,6 +78,23 @@ func TestDevSplit(t *testing.T) {
 				}
 			}
 			rep, _ := Eval(ix, strings.NewReader(sb.String()))
+			var r1, r3, n int
+			for _, l := range strings.Split(strings.TrimSpace(sb.String()), "\n") {
+				q, want, _ := strings.Cut(l, "\t")
+				if want == "none" {
+					continue
+				}
+				n++
+				for i, h := range ix.Search(q, 3).Hits {
+					if h.ID == want {
+						if i == 0 {
+							r1++
+						}
+						r3++
+					}
+				}
+			}
+			fmt.Printf("rank %d/%d %d/%d | ", r1, n, r3, n)
 			fmt.Printf("prior %.2f part %d n %d top1 %.3f top3 %.3f noneP %.3f noneR %.3f\n", prior, part, rep.N, rep.Top1, rep.Top3, rep.NonePrecision, rep.NoneRecall)
 		}
 	}
@@ -96,5 +113,25 @@ func TestDevSignals(t *testing.T) {
 		sg := ix.signals(&qq, top)
 		ok := len(top) > 0 && ix.entries[top[0].e].ID == want
 		fmt.Printf("SIG %-5v %-5v cov %.2f mar %.2f top %.1f act %.1f chr %.2f anc %.2f conf %.2f %s\n", want == "none", ok, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor, ix.calib.confidence(sg), q)
+	}
+}
+
+func TestDevWhy(t *testing.T) {
+	if os.Getenv("KB_WHY") == "" {
+		t.Skip()
+	}
+	ix, _ := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+	data, _ := os.ReadFile("testdata/kb-dev.tsv")
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		q, want, _ := strings.Cut(line, "\t")
+		res := ix.Search(q, 2)
+		qq := ix.prepare(q)
+		var fs []string
+		for _, f := range qq.feats {
+			fs = append(fs, fmt.Sprintf("%s/%.1f", f.f.key, f.w))
+		}
+		if len(res.Hits) > 0 && (want == "none") == (os.Getenv("KB_WHY") == "none") {
+			fmt.Printf("WHY %s %.2f %s | %v | %s %v\n", want, res.Confidence, q, fs, res.Hits[0].ID, res.Hits[0].Why)
+		}
 	}
 }

@@ -33,7 +33,7 @@ type Index struct {
 	lex     *compiledLexicon
 	entries []Entry
 	vocab   map[string]int32
-	pvocab  map[uint32]int32
+	pvocab  map[uint64]int32
 	post    [][]posting
 	ppost   [][]posting
 	idf     []float32
@@ -91,7 +91,7 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 		lex:     lx,
 		entries: pub,
 		vocab:   map[string]int32{},
-		pvocab:  map[uint32]int32{},
+		pvocab:  map[uint64]int32{},
 		actions: make([][]int, len(pub)),
 		topics:  make([][]int, len(pub)),
 	}
@@ -100,7 +100,7 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 	for ei := range pub {
 		e := &pub[ei]
 		feats := map[string]*entryFeat{}
-		pys := map[uint32]*entryFeat{}
+		pys := map[uint64]*entryFeat{}
 		cons := map[int]bool{}
 		questions := 1 + len(e.SimilarQuestions)
 		add := func(text string, fw float32, question bool) {
@@ -121,11 +121,14 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 				if question {
 					ef.docs++
 				}
-				if f.py != 0 {
-					pf := pys[f.py]
+				for _, k := range [2]uint64{f.pyA, f.pyB} {
+					if k == 0 {
+						continue
+					}
+					pf := pys[k]
 					if pf == nil {
 						pf = &entryFeat{}
-						pys[f.py] = pf
+						pys[k] = pf
 					}
 					pf.fw = max(pf.fw, fw)
 					if question {
@@ -225,7 +228,7 @@ func (ix *Index) estimateBytes() int64 {
 	for k := range ix.vocab {
 		b += int64(len(k)) + 16 + 4 + 8 // key bytes, header, value, map overhead
 	}
-	b += int64(len(ix.pvocab)) * (4 + 4 + 8)
+	b += int64(len(ix.pvocab)) * (8 + 4 + 8)
 	for _, p := range ix.post {
 		b += 24 + int64(cap(p))*8
 	}

@@ -27,13 +27,13 @@ type Result struct {
 type qfeat struct {
 	f   feature
 	id  int32 // -1 if no entry has it by characters
-	pid int32 // -1 if no entry has it by sound
+	pid [2]int32 // sound keys A and B; -1 if no entry has it
 	w   float32
 }
 
 type query struct {
 	feats   []qfeat
-	chars   []float32 // clause weight of each content character
+	chars   []charInfo
 	total   float32
 	actions []int // in clauses that are not side topics
 	topics  []int
@@ -47,21 +47,26 @@ func (ix *Index) prepare(text string) query {
 	fs, chars := ix.lex.analyze(text, true)
 	q.chars = chars
 	for _, f := range dedup(fs) {
-		qf := qfeat{f: f, id: -1, pid: -1}
+		qf := qfeat{f: f, id: -1, pid: [2]int32{-1, -1}}
 		if id, ok := ix.vocab[f.key]; ok {
 			qf.id = id
 		}
-		if f.py != 0 {
-			if id, ok := ix.pvocab[f.py]; ok {
-				qf.pid = id
+		var pidf float32
+		for j, k := range [2]uint64{f.pyA, f.pyB} {
+			if k == 0 {
+				continue
+			}
+			if id, ok := ix.pvocab[k]; ok {
+				qf.pid[j] = id
+				pidf = max(pidf, ix.pidf[id])
 			}
 		}
 		var idf float32
 		switch {
 		case qf.id >= 0:
 			idf = ix.idf[qf.id]
-		case qf.pid >= 0:
-			idf = ix.pidf[qf.pid]
+		case pidf > 0:
+			idf = pidf
 		case f.kind == fConcept:
 			idf = 0 // a concept no entry has says nothing either way
 		default:
@@ -98,6 +103,8 @@ func appendUniq(s []int, v int) []int {
 	return append(s, v)
 }
 
+var actionNone float32 = 0.9
+
 type cand struct {
 	e     int32
 	raw   float32 // matched weight
@@ -120,10 +127,16 @@ func (ix *Index) rank(q *query, k int) []cand {
 				s.acc[p.e] += qf.w * p.w
 			}
 		}
-		if qf.pid >= 0 {
-			for _, p := range ix.ppost[qf.pid] {
+		if qf.id >= 0 {
+			continue // sound only stands in for characters no entry has
+		}
+		for _, pid := range qf.pid {
+			if pid < 0 {
+				continue
+			}
+			for _, p := range ix.ppost[pid] {
 				if s.mark[p.e] == stamp {
-					continue // already matched by characters
+					continue // matched by the other key
 				}
 				if s.mark[p.e] == 0 {
 					s.touched = append(s.touched, p.e)
@@ -139,6 +152,8 @@ func (ix *Index) rank(q *query, k int) []cand {
 		s.acc[e], s.mark[e] = 0, 0
 		if clash(q.actions, ix.actions[e]) {
 			c.score *= actionClash
+		} else if len(q.actions) > 0 && len(ix.actions[e]) == 0 {
+			c.score *= actionNone
 		}
 		if len(out) < k || c.score > out[len(out)-1].score || (c.score == out[len(out)-1].score && c.e < out[len(out)-1].e) {
 			i := sort.Search(len(out), func(i int) bool {
@@ -195,12 +210,20 @@ type signals struct {
 	Action   float64 // action concept agreement of the best entry
 	Chars    float64 // share of the query's content characters the best entry covers
 	Anchor   float64 // strongest single word matched in the entry's questions, over the rarest possible
+	Gap      float64 // longest stretch of the asking clauses the entry leaves unmatched (0: ≤1 character, 1: ≥4)
 }
 
-const nSignals = 7
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const nSignals = 8
 
 func (sg signals) vec() [nSignals]float64 {
-	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor}
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor, sg.Gap}
 }
 
 func (ix *Index) signals(q *query, top []cand) signals {
@@ -227,8 +250,12 @@ func (ix *Index) signals(q *query, top []cand) signals {
 		if qf.id >= 0 {
 			w = lookup(ix.post[qf.id], e) * ix.idf[qf.id]
 		}
-		if w == 0 && qf.pid >= 0 {
-			w = lookup(ix.ppost[qf.pid], e) * ix.pidf[qf.pid] * pinyinRate
+		if qf.id < 0 {
+			for _, pid := range qf.pid {
+				if pid >= 0 {
+					w = max(w, lookup(ix.ppost[pid], e)*ix.pidf[pid]*pinyinRate)
+				}
+			}
 		}
 		if w == 0 {
 			continue
@@ -242,11 +269,19 @@ func (ix *Index) signals(q *query, top []cand) signals {
 			}
 		}
 	}
-	for i, w := range q.chars {
-		all += float64(w)
-		if seen[i] {
-			covered += float64(w)
+	run := 0
+	for i, c := range q.chars {
+		all += float64(c.w)
+		if c.first {
+			run = 0
 		}
+		if seen[i] || c.w < wPlain {
+			run = 0
+			covered += float64(c.w) * b2f(seen[i])
+			continue
+		}
+		run++
+		sg.Gap = max(sg.Gap, math.Min(1, float64(run-1)/3))
 	}
 	if all > 0 {
 		sg.Chars = covered / all
@@ -315,7 +350,7 @@ func (ix *Index) why(q *query, e int32) []string {
 			default:
 				out = append(out, qf.f.key)
 			}
-		case qf.pid >= 0 && has(ix.ppost[qf.pid]):
+		case qf.id < 0 && ((qf.pid[0] >= 0 && has(ix.ppost[qf.pid[0]])) || (qf.pid[1] >= 0 && has(ix.ppost[qf.pid[1]]))):
 			out = append(out, qf.f.key+"≈"+strings.Join(PinyinOf(qf.f.key), " "))
 		}
 	}

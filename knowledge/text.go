@@ -38,7 +38,11 @@ const (
 // feature is one searchable unit of a text.
 type feature struct {
 	key  string // vocabulary key
-	py   uint32 // folded pinyin of a bigram, 0 if none
+	// Sound keys of a bigram: first character + sound of the second, and
+	// sound of the first + second character. A slip keeps one character and
+	// the sound of the other (设保/社保, 公鸡金/公积金); requiring one exact
+	// character keeps chance homophones of whole bigrams out. 0 if none.
+	pyA, pyB uint64
 	kind uint8
 	con  int     // concept index for fConcept
 	w    float32 // clause weight (queries); 1 for entries
@@ -104,22 +108,28 @@ func (lx *compiledLexicon) features(text string, query bool) []feature {
 	return fs
 }
 
-// analyze returns the features of text and the clause weight of each
-// content character (CJK, not cut), indexed like feature.pos.
-func (lx *compiledLexicon) analyze(text string, query bool) ([]feature, []float32) {
+// charInfo is one content character (CJK, not cut) of a text.
+type charInfo struct {
+	w     float32 // clause weight
+	first bool    // first content character of its run
+}
+
+// analyze returns the features of text and its content characters,
+// indexed like feature.pos.
+func (lx *compiledLexicon) analyze(text string, query bool) ([]feature, []charInfo) {
 	cs := lx.splitClauses(text)
 	if query {
 		lx.weighClauses(cs)
 	}
 	var out []feature
-	var chars []float32
+	var chars []charInfo
 	for _, c := range cs {
 		out, chars = lx.clauseFeatures(out, chars, c)
 	}
 	return out, chars
 }
 
-func (lx *compiledLexicon) clauseFeatures(out []feature, chars []float32, c clause) ([]feature, []float32) {
+func (lx *compiledLexicon) clauseFeatures(out []feature, chars []charInfo, c clause) ([]feature, []charInfo) {
 	rs := c.rs
 	// Concepts are found before fillers are cut, so a trigger may hold one.
 	for i := 0; i < len(rs); {
@@ -152,7 +162,7 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, chars []float32, c clau
 		pos[i] = -1
 		if !cut[i] && isCJK(r) {
 			pos[i] = int32(len(chars))
-			chars = append(chars, c.w)
+			chars = append(chars, charInfo{w: c.w, first: i == 0 || pos[i-1] < 0})
 		}
 	}
 	for i := 0; i < len(rs); i++ {
@@ -164,7 +174,8 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, chars []float32, c clau
 			if i+1 < len(rs) && !cut[i+1] && isCJK(rs[i+1]) {
 				f := feature{key: string(rs[i : i+2]), kind: fBigram, w: c.w, pos: pos[i]}
 				if a, b := syllable(r), syllable(rs[i+1]); a != 0 && b != 0 {
-					f.py = uint32(a)<<16 | uint32(b)
+					f.pyA = uint64(r)<<16 | uint64(b)
+					f.pyB = 1<<62 | uint64(a)<<32 | uint64(rs[i+1])
 				}
 				out = append(out, f)
 			}
