@@ -14,6 +14,7 @@ type Calibration struct {
 	Chars     float64 `json:"chars" yaml:"chars"`
 	Anchor    float64 `json:"anchor" yaml:"anchor"`
 	Gap       float64 `json:"gap" yaml:"gap"`
+	Known     float64 `json:"known" yaml:"known"`
 	Threshold float64 `json:"threshold" yaml:"threshold"`
 }
 
@@ -21,7 +22,7 @@ type Calibration struct {
 var defaultCalibration = Calibration{Bias: -5, Coverage: 4, Margin: 2, Topic: 1, Action: 0.5, Chars: 3, Anchor: 1, Gap: -1, Threshold: 0.5}
 
 func (c Calibration) weights() [nSignals]float64 {
-	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Action, c.Chars, c.Anchor, c.Gap}
+	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Action, c.Chars, c.Anchor, c.Gap, c.Known}
 }
 
 func (c Calibration) confidence(sg signals) float64 {
@@ -46,6 +47,10 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // callers; negatives are weighted to it. Chosen on the even rows of kb-dev
 // (0.10–0.15 best there), checked on the odd rows.
 var calibNonePrior = 0.15
+
+var calibL2 = 1e-3
+
+var calibMask = [nSignals]float64{1, 1, 1, 1, 0, 0, 1, 0, 1}
 
 const (
 	calibMaxEntries = 160
@@ -152,14 +157,17 @@ func fit(samples []sample) Calibration {
 		}
 	}
 	w := defaultCalibration.weights()
-	const lr, l2, iters = 1.0, 1e-3, 3000
+	for i := range w {
+		w[i] *= calibMask[i]
+	}
+	const lr, iters = 1.0, 3000
 	for it := 0; it < iters; it++ {
 		var g [nSignals]float64
 		var tw float64
 		for _, s := range samples {
 			z := 0.0
 			for i := range w {
-				z += w[i] * s.x[i]
+				z += w[i] * s.x[i] * calibMask[i]
 			}
 			d := (sigmoid(z) - s.y) * s.w
 			for i := range g {
@@ -170,10 +178,11 @@ func fit(samples []sample) Calibration {
 		for i := range w {
 			reg := 0.0
 			if i > 0 {
-				reg = l2 * w[i]
+				reg = calibL2 * w[i]
 			}
 			w[i] -= lr * (g[i]/tw + reg)
+			w[i] *= calibMask[i]
 		}
 	}
-	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Action: w[4], Chars: w[5], Anchor: w[6], Gap: w[7], Threshold: 0.5}
+	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Action: w[4], Chars: w[5], Anchor: w[6], Gap: w[7], Known: w[8], Threshold: 0.5}
 }

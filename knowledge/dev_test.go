@@ -135,3 +135,89 @@ func TestDevWhy(t *testing.T) {
 		}
 	}
 }
+
+func TestDevAUC(t *testing.T) {
+	if os.Getenv("KB_AUC") == "" {
+		t.Skip()
+	}
+	ix, _ := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+	data, _ := os.ReadFile("testdata/kb-dev.tsv")
+	var pos, neg [][nSignals]float64
+	var pc, nc []float64
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		q, want, _ := strings.Cut(line, "\t")
+		qq := ix.prepare(q)
+		top := ix.rank(&qq, 3)
+		if len(top) == 0 {
+			continue
+		}
+		sg := ix.signals(&qq, top)
+		if want == "none" {
+			neg = append(neg, sg.vec())
+			nc = append(nc, ix.calib.confidence(sg))
+		} else if ix.entries[top[0].e].ID == want {
+			pos = append(pos, sg.vec())
+			pc = append(pc, ix.calib.confidence(sg))
+		}
+	}
+	auc := func(p, n []float64) float64 {
+		s := 0.0
+		for _, a := range p {
+			for _, b := range n {
+				if a > b {
+					s++
+				} else if a == b {
+					s += .5
+				}
+			}
+		}
+		return s / float64(len(p)*len(n))
+	}
+	names := []string{"bias", "cov", "margin", "topic", "action", "chars", "anchor", "gap", "known"}
+	for i := 1; i < nSignals; i++ {
+		var p, n []float64
+		for _, v := range pos {
+			p = append(p, v[i])
+		}
+		for _, v := range neg {
+			n = append(n, v[i])
+		}
+		fmt.Printf("AUC %s %.3f\n", names[i], auc(p, n))
+	}
+	fmt.Printf("AUC conf %.3f calib %+v\n", auc(pc, nc), ix.calib)
+}
+
+func TestDevMask(t *testing.T) {
+	if os.Getenv("KB_MASK") == "" {
+		t.Skip()
+	}
+	data, _ := os.ReadFile("testdata/kb-dev.tsv")
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
+	masks := map[string][nSignals]float64{
+		"all":       {1, 1, 1, 1, 1, 1, 1, 1},
+		"noconcept": {1, 1, 1, 0, 0, 1, 1, 1},
+		"notopic":   {1, 1, 1, 0, 1, 1, 1, 1},
+		"cov+mar+anc": {1, 1, 1, 0, 0, 0, 1, 0},
+		"cov+mar+anc+top": {1, 1, 1, 1, 0, 0, 1, 0},
+	}
+	for name, m := range masks {
+		for _, l2 := range []float64{1e-3, 1e-2, 3e-2} {
+			for _, prior := range []float64{0.1, 0.15, 0.2} {
+				calibMask, calibL2, calibNonePrior = m, l2, prior
+				ix, _ := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+				out := fmt.Sprintf("MASK %-16s l2 %.3f prior %.2f", name, l2, prior)
+				for part := 0; part < 2; part++ {
+					var sb strings.Builder
+					for i, l := range lines {
+						if i%2 == part {
+							sb.WriteString(l + "\n")
+						}
+					}
+					rep, _ := Eval(ix, strings.NewReader(sb.String()))
+					out += fmt.Sprintf(" | p%d %.3f %.3f", part, rep.Top1, rep.Top3)
+				}
+				fmt.Println(out)
+			}
+		}
+	}
+}

@@ -35,6 +35,7 @@ type query struct {
 	feats   []qfeat
 	chars   []charInfo
 	total   float32
+	known   float32 // weight of the features some entry has
 	actions []int // in clauses that are not side topics
 	topics  []int
 }
@@ -89,6 +90,9 @@ func (ix *Index) prepare(text string) query {
 		}
 		qf.w = f.w * idf
 		q.total += qf.w
+		if qf.id >= 0 || pidf > 0 {
+			q.known += qf.w
+		}
 		q.feats = append(q.feats, qf)
 	}
 	return q
@@ -211,6 +215,7 @@ type signals struct {
 	Chars    float64 // share of the query's content characters the best entry covers
 	Anchor   float64 // strongest single word matched in the entry's questions, over the rarest possible
 	Gap      float64 // longest stretch of the asking clauses the entry leaves unmatched (0: ≤1 character, 1: ≥4)
+	Known    float64 // share of the query's weight some entry has at all
 }
 
 func b2f(b bool) float64 {
@@ -220,10 +225,10 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-const nSignals = 8
+const nSignals = 9
 
 func (sg signals) vec() [nSignals]float64 {
-	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor, sg.Gap}
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor, sg.Gap, sg.Known}
 }
 
 func (ix *Index) signals(q *query, top []cand) signals {
@@ -231,6 +236,7 @@ func (ix *Index) signals(q *query, top []cand) signals {
 		return signals{}
 	}
 	sg := signals{
+		Known:    float64(q.known / q.total),
 		Coverage: math.Min(1, float64(top[0].raw/q.total)),
 		Margin:   1,
 		Topic:    agreement(q.topics, ix.topics[top[0].e]),

@@ -143,6 +143,19 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, chars []charInfo, c cla
 	// Fillers and question words carry no content: every entry asks "how",
 	// so they are cut from the words matched (they already weighed the clause).
 	cut := make([]bool, len(rs))
+	// Spelled-out numbers (十二, 六十五, 五千) say how much, not what about.
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && isNumeral(rs[j]) {
+			j++
+		}
+		if j-i >= 2 {
+			for k := i; k < j; k++ {
+				cut[k] = true
+			}
+		}
+		i = max(j, i+1)
+	}
 	for i := 0; i < len(rs); {
 		n, _, ok := lx.fillers.at(rs, i)
 		if !ok {
@@ -206,4 +219,8 @@ func dedup(fs []feature) []feature {
 		out = append(out, f)
 	}
 	return out
+}
+
+func isNumeral(r rune) bool {
+	return strings.ContainsRune("零一二三四五六七八九十百千万两几", r)
 }
