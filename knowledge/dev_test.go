@@ -194,10 +194,10 @@ func TestDevMask(t *testing.T) {
 	data, _ := os.ReadFile("testdata/kb-dev.tsv")
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
 	masks := map[string][nSignals]float64{
-		"all":       {1, 1, 1, 1, 1, 1, 1, 1},
-		"noconcept": {1, 1, 1, 0, 0, 1, 1, 1},
-		"notopic":   {1, 1, 1, 0, 1, 1, 1, 1},
-		"cov+mar+anc": {1, 1, 1, 0, 0, 0, 1, 0},
+		"all":             {1, 1, 1, 1, 1, 1, 1, 1},
+		"noconcept":       {1, 1, 1, 0, 0, 1, 1, 1},
+		"notopic":         {1, 1, 1, 0, 1, 1, 1, 1},
+		"cov+mar+anc":     {1, 1, 1, 0, 0, 0, 1, 0},
 		"cov+mar+anc+top": {1, 1, 1, 1, 0, 0, 1, 0},
 	}
 	for name, m := range masks {

@@ -39,11 +39,18 @@ type Index struct {
 	idf     []float32
 	pidf    []float32
 	actions [][]int // per entry, sorted action concept indexes
-	topics  [][]int
-	idfNone float32 // weight of a query feature no entry has
-	calib   Calibration
-	scratch sync.Pool
-	bytes   int64
+	// questions holds, per entry, the feature ids of its title and each
+	// similar question: an entry whose own question the caller's words
+	// cover well beats one that merely contains them.
+	questions [][][]int32
+	topics    [][]int
+	idfNone   float32 // weight of a query feature no entry has
+	// commonDF: features in more entries than this are not walked at
+	// search time (their weight is small and their postings long).
+	commonDF int
+	calib    Calibration
+	scratch  sync.Pool
+	bytes    int64
 }
 
 // Options tune Build.
@@ -88,12 +95,13 @@ func Build(entries []Entry, lex *Lexicon, opt Options) (*Index, error) {
 
 func build(pub []Entry, lx *compiledLexicon) *Index {
 	ix := &Index{
-		lex:     lx,
-		entries: pub,
-		vocab:   map[string]int32{},
-		pvocab:  map[uint64]int32{},
-		actions: make([][]int, len(pub)),
-		topics:  make([][]int, len(pub)),
+		lex:       lx,
+		entries:   pub,
+		vocab:     map[string]int32{},
+		pvocab:    map[uint64]int32{},
+		actions:   make([][]int, len(pub)),
+		questions: make([][][]int32, len(pub)),
+		topics:    make([][]int, len(pub)),
 	}
 	var df []int
 	var pdf []int
@@ -141,6 +149,14 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 		for _, q := range e.SimilarQuestions {
 			add(q, fwSimilar, true)
 		}
+		qkeys := make([][]string, 0, questions)
+		for _, q := range append([]string{e.Title}, e.SimilarQuestions...) {
+			var ks []string
+			for _, f := range dedup(lx.features(q, false)) {
+				ks = append(ks, f.key)
+			}
+			qkeys = append(qkeys, ks)
+		}
 		add(strings.Join(e.Keywords, "，"), fwKeyword, false)
 		add(e.Answer, fwAnswer, false)
 		for c := range cons {
@@ -168,6 +184,14 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 			ix.post[id] = append(ix.post[id], posting{int32(ei), weight(ef)})
 			df[id]++
 		}
+		for _, ks := range qkeys {
+			ids := make([]int32, 0, len(ks))
+			for _, k := range ks {
+				ids = append(ids, ix.vocab[k])
+			}
+			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+			ix.questions[ei] = append(ix.questions[ei], ids)
+		}
 		for k, ef := range pys {
 			id, ok := ix.pvocab[k]
 			if !ok {
@@ -191,6 +215,7 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 		ix.pidf[i] = idf(d)
 	}
 	ix.idfNone = idf(1) * unknownRate // unseen: rare, but often a junk pair across two words
+	ix.commonDF = max(50, len(pub)/5)
 	ix.scratch.New = func() any {
 		return &scratch{acc: make([]float32, len(pub)), mark: make([]int32, len(pub))}
 	}
@@ -247,7 +272,11 @@ func (ix *Index) estimateBytes() int64 {
 		}
 		b += 300 // struct and slices
 		b += int64(len(ix.actions[i])+len(ix.topics[i]))*8 + 48
+		for _, q := range ix.questions[i] {
+			b += 24 + int64(cap(q))*4
+		}
 	}
 	return b
 }
+
 var unknownRate float32 = 1

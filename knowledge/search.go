@@ -26,7 +26,7 @@ type Result struct {
 // qfeat is a query feature resolved against the index.
 type qfeat struct {
 	f   feature
-	id  int32 // -1 if no entry has it by characters
+	id  int32    // -1 if no entry has it by characters
 	pid [2]int32 // sound keys A and B; -1 if no entry has it
 	w   float32
 }
@@ -36,7 +36,7 @@ type query struct {
 	chars   []charInfo
 	total   float32
 	known   float32 // weight of the features some entry has
-	actions []int // in clauses that are not side topics
+	actions []int   // in clauses that are not side topics
 	topics  []int
 }
 
@@ -78,6 +78,9 @@ func (ix *Index) prepare(text string) query {
 			cw := c.Weight
 			if cw == 0 {
 				cw = 1
+				if c.Kind == KindAction {
+					cw = actionWeight
+				}
 			}
 			idf *= float32(cw)
 			if f.w >= wPlain {
@@ -109,6 +112,16 @@ func appendUniq(s []int, v int) []int {
 
 var actionNone float32 = 0.9
 
+// actionWeight is the default weight of an action concept: what the caller
+// wants done decides between entries on one topic.
+var actionWeight = 1.0
+
+// Reranking: how many extra candidates, and how much the fit of the
+// entry's best question counts.
+const rerankExtra = 7
+
+var questionFit float32 = 0.3
+
 type cand struct {
 	e     int32
 	raw   float32 // matched weight
@@ -122,6 +135,9 @@ func (ix *Index) rank(q *query, k int) []cand {
 	s.touched = s.touched[:0]
 	for i, qf := range q.feats {
 		stamp := int32(i + 1)
+		if qf.id >= 0 && len(ix.post[qf.id]) > ix.commonDF {
+			continue // in too many entries to tell them apart; it only dilutes coverage
+		}
 		if qf.id >= 0 {
 			for _, p := range ix.post[qf.id] {
 				if s.mark[p.e] == 0 {
@@ -150,10 +166,68 @@ func (ix *Index) rank(q *query, k int) []cand {
 			}
 		}
 	}
+	// Keep a few more than k by score, then rerank them by how well the
+	// query covers each one's best question.
+	m := k + rerankExtra
+	out := ix.topCands(q, s, m)
+	if len(out) == 0 {
+		return out
+	}
+	qids := make([]int32, 0, len(q.feats))
+	for _, qf := range q.feats {
+		if qf.id >= 0 {
+			qids = append(qids, qf.id)
+		}
+	}
+	sort.Slice(qids, func(i, j int) bool { return qids[i] < qids[j] })
+	for i := range out {
+		out[i].score *= (1 - questionFit) + questionFit*float32(ix.questionCover(out[i].e, qids))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].e < out[j].e
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+// questionCover is the best share (by idf) of one of entry e's questions
+// that the query ids cover.
+func (ix *Index) questionCover(e int32, qids []int32) float64 {
+	best := 0.0
+	for _, ids := range ix.questions[e] {
+		var all, hit float32
+		j := 0
+		for _, id := range ids {
+			w := ix.idf[id]
+			all += w
+			for j < len(qids) && qids[j] < id {
+				j++
+			}
+			if j < len(qids) && qids[j] == id {
+				hit += w
+			}
+		}
+		if all > 0 {
+			best = max(best, float64(hit/all))
+		}
+	}
+	return best
+}
+
+// topCands turns the accumulators into the best k candidates and clears them.
+func (ix *Index) topCands(q *query, s *scratch, k int) []cand {
 	out := make([]cand, 0, k+1)
 	for _, e := range s.touched {
 		c := cand{e: e, raw: s.acc[e], score: s.acc[e]}
 		s.acc[e], s.mark[e] = 0, 0
+		if len(out) == k && c.raw < out[k-1].score {
+			continue // the action checks only lower a score
+		}
 		if clash(q.actions, ix.actions[e]) {
 			c.score *= actionClash
 		} else if len(q.actions) > 0 && len(ix.actions[e]) == 0 {
@@ -189,10 +263,11 @@ func clash(q, e []int) bool {
 	return true
 }
 
-// agreement is the share of wanted concepts the entry has; 0.5 if none wanted.
+// agreement is +1 when the entry has every wanted concept, -1 when it has
+// none of them, in between for some; 0 when nothing is wanted.
 func agreement(want, has []int) float64 {
 	if len(want) == 0 {
-		return 0.5
+		return 0
 	}
 	n := 0
 	for _, a := range want {
@@ -203,15 +278,15 @@ func agreement(want, has []int) float64 {
 			}
 		}
 	}
-	return float64(n) / float64(len(want))
+	return 2*float64(n)/float64(len(want)) - 1
 }
 
 // signals are the features the confidence is computed from.
 type signals struct {
 	Coverage float64 // share of the query's weight the best entry matches
-	Margin   float64 // (best - second) / best
-	Topic    float64 // topic concept agreement of the best entry
-	Action   float64 // action concept agreement of the best entry
+	Margin   float64 // (best - second) / query weight
+	Topic    float64 // topic concept agreement of the best entry, in [-1,1]
+	Action   float64 // action concept agreement of the best entry, in [-1,1]
 	Chars    float64 // share of the query's content characters the best entry covers
 	Anchor   float64 // strongest single word matched in the entry's questions, over the rarest possible
 	Gap      float64 // longest stretch of the asking clauses the entry leaves unmatched (0: ≤1 character, 1: ≥4)
@@ -242,9 +317,13 @@ func (ix *Index) signals(q *query, top []cand) signals {
 		Topic:    agreement(q.topics, ix.topics[top[0].e]),
 		Action:   agreement(q.actions, ix.actions[top[0].e]),
 	}
-	if len(top) > 1 && top[0].score > 0 {
-		sg.Margin = float64((top[0].score - top[1].score) / top[0].score)
+	// Margin in units of the query's weight: a lone weak match has a small
+	// margin, not a perfect one.
+	sg.Margin = float64(top[0].score / q.total)
+	if len(top) > 1 {
+		sg.Margin = float64((top[0].score - top[1].score) / q.total)
 	}
+	sg.Margin = math.Min(1, sg.Margin)
 	e := top[0].e
 	var covered, all float64
 	seen := make([]bool, len(q.chars))

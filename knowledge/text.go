@@ -37,16 +37,16 @@ const (
 
 // feature is one searchable unit of a text.
 type feature struct {
-	key  string // vocabulary key
+	key string // vocabulary key
 	// Sound keys of a bigram: first character + sound of the second, and
 	// sound of the first + second character. A slip keeps one character and
 	// the sound of the other (设保/社保, 公鸡金/公积金); requiring one exact
 	// character keeps chance homophones of whole bigrams out. 0 if none.
 	pyA, pyB uint64
-	kind uint8
-	con  int     // concept index for fConcept
-	w    float32 // clause weight (queries); 1 for entries
-	pos  int32   // index of the first character in the text's content (bigrams)
+	kind     uint8
+	con      int     // concept index for fConcept
+	w        float32 // clause weight (queries); 1 for entries
+	pos      int32   // index of the first character in the text's content (bigrams)
 }
 
 // Clause weights of a query: the clause that asks weighs more, a side
