@@ -64,7 +64,7 @@ func TestDevSplit(t *testing.T) {
 	}
 	data, _ := os.ReadFile("testdata/kb-dev.tsv")
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
-	for _, prior := range []float64{0.1, 0.15, 0.2} {
+	for _, prior := range []float64{0.1, 0.15} {
 		calibNonePrior = prior
 		ix, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
 		if err != nil {
@@ -194,15 +194,16 @@ func TestDevMask(t *testing.T) {
 	data, _ := os.ReadFile("testdata/kb-dev.tsv")
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
 	masks := map[string][nSignals]float64{
-		"all":             {1, 1, 1, 1, 1, 1, 1, 1},
-		"noconcept":       {1, 1, 1, 0, 0, 1, 1, 1},
-		"notopic":         {1, 1, 1, 0, 1, 1, 1, 1},
-		"cov+mar+anc":     {1, 1, 1, 0, 0, 0, 1, 0},
-		"cov+mar+anc+top": {1, 1, 1, 1, 0, 0, 1, 0},
+		"cur":     {1, 1, 1, 1, 0, 0, 1, 0, 1},
+		"all":     {1, 1, 1, 1, 1, 1, 1, 1, 1},
+		"+gap":    {1, 1, 1, 1, 0, 0, 1, 1, 1},
+		"+act":    {1, 1, 1, 1, 1, 0, 1, 0, 1},
+		"+chars":  {1, 1, 1, 1, 0, 1, 1, 0, 1},
+		"-anchor": {1, 1, 1, 1, 0, 0, 0, 0, 1},
 	}
 	for name, m := range masks {
-		for _, l2 := range []float64{1e-3, 1e-2, 3e-2} {
-			for _, prior := range []float64{0.1, 0.15, 0.2} {
+		for _, l2 := range []float64{1e-3} {
+			for _, prior := range []float64{0.1, 0.15} {
 				calibMask, calibL2, calibNonePrior = m, l2, prior
 				ix, _ := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
 				out := fmt.Sprintf("MASK %-16s l2 %.3f prior %.2f", name, l2, prior)

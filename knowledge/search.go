@@ -112,6 +112,8 @@ func appendUniq(s []int, v int) []int {
 
 var actionNone float32 = 0.9
 
+var contentCoverage = true
+
 // actionWeight is the default weight of an action concept: what the caller
 // wants done decides between entries on one topic.
 var actionWeight = 1.0
@@ -325,6 +327,32 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	}
 	sg.Margin = math.Min(1, sg.Margin)
 	e := top[0].e
+	if contentCoverage {
+		// Coverage of what the question is about: action concepts are
+		// generic (丢了, 到期) and alone must not make an answer sure.
+		var hit, tot float32
+		for _, qf := range q.feats {
+			if qf.f.kind == fConcept && ix.lex.cons[qf.f.con].Kind == KindAction {
+				continue
+			}
+			tot += qf.w
+			var w float32
+			if qf.id >= 0 {
+				w = lookup(ix.post[qf.id], e)
+			} else {
+				for _, pid := range qf.pid {
+					if pid >= 0 {
+						w = max(w, lookup(ix.ppost[pid], e)*pinyinRate)
+					}
+				}
+			}
+			hit += qf.w * w
+		}
+		sg.Coverage = 0
+		if tot > 0 {
+			sg.Coverage = math.Min(1, float64(hit/tot))
+		}
+	}
 	var covered, all float64
 	seen := make([]bool, len(q.chars))
 	for _, qf := range q.feats {
