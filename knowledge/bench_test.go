@@ -3,6 +3,7 @@ package knowledge
 import (
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -32,8 +33,8 @@ func BenchmarkSearch10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	qs := benchQueries(ix.entries, 1000, 3)
+	runtime.GC()
 	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		ix.Search(qs[i%len(qs)], 3)
 	}
