@@ -13,19 +13,16 @@ type Calibration struct {
 	Coverage  float64 `json:"coverage" yaml:"coverage"`
 	Margin    float64 `json:"margin" yaml:"margin"`
 	Topic     float64 `json:"topic" yaml:"topic"`
-	Action    float64 `json:"action" yaml:"action"`
-	Chars     float64 `json:"chars" yaml:"chars"`
 	Anchor    float64 `json:"anchor" yaml:"anchor"`
-	Gap       float64 `json:"gap" yaml:"gap"`
 	Known     float64 `json:"known" yaml:"known"`
 	Threshold float64 `json:"threshold" yaml:"threshold"`
 }
 
 // defaultCalibration serves indexes too small to calibrate on themselves.
-var defaultCalibration = Calibration{Bias: -5, Coverage: 4, Margin: 2, Topic: 1, Action: 0.5, Chars: 3, Anchor: 1, Gap: -1, Threshold: 0.5}
+var defaultCalibration = Calibration{Bias: -2, Coverage: 3.5, Margin: 1.5, Topic: 1.5, Anchor: 1, Known: 3, Threshold: 0.5}
 
 func (c Calibration) weights() [nSignals]float64 {
-	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Action, c.Chars, c.Anchor, c.Gap, c.Known}
+	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Anchor, c.Known}
 }
 
 func (c Calibration) confidence(sg signals) float64 {
@@ -46,16 +43,12 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // without the fold's entries (their questions become "no answer" examples)
 // and without one question of the next fold's entries (which becomes an
 // answerable example: right if it finds its entry).
-// calibNonePrior is the share of unanswerable questions expected from
-// callers; negatives are weighted to it. Chosen on the even rows of kb-dev
-// (0.10–0.15 best there), checked on the odd rows.
-var calibNonePrior = 0.10
-
-var calibL2 = 1e-3
-
-var calibMask = [nSignals]float64{1, 1, 1, 1, 0, 0, 1, 0, 1}
 
 const (
+	// calibNonePrior is the share of unanswerable questions expected from
+	// callers; negatives are weighted to it.
+	calibNonePrior = 0.10
+	calibL2        = 1e-3
 	calibMaxEntries = 160
 	calibFolds      = 4
 )
@@ -170,9 +163,6 @@ func fit(samples []sample) Calibration {
 		}
 	}
 	w := defaultCalibration.weights()
-	for i := range w {
-		w[i] *= calibMask[i]
-	}
 	const lr, iters = 1.0, 3000
 	for it := 0; it < iters; it++ {
 		var g [nSignals]float64
@@ -180,7 +170,7 @@ func fit(samples []sample) Calibration {
 		for _, s := range samples {
 			z := 0.0
 			for i := range w {
-				z += w[i] * s.x[i] * calibMask[i]
+				z += w[i] * s.x[i]
 			}
 			d := (sigmoid(z) - s.y) * s.w
 			for i := range g {
@@ -194,8 +184,7 @@ func fit(samples []sample) Calibration {
 				reg = calibL2 * w[i]
 			}
 			w[i] -= lr * (g[i]/tw + reg)
-			w[i] *= calibMask[i]
 		}
 	}
-	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Action: w[4], Chars: w[5], Anchor: w[6], Gap: w[7], Known: w[8], Threshold: 0.5}
+	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Threshold: 0.5}
 }

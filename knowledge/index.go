@@ -214,7 +214,7 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 	for i, d := range pdf {
 		ix.pidf[i] = idf(d)
 	}
-	ix.idfNone = idf(1) * unknownRate // unseen: rare, but often a junk pair across two words
+	ix.idfNone = idf(1) // unseen: as rare as the rarest seen
 	ix.commonDF = max(50, len(pub)/5)
 	ix.scratch.New = func() any {
 		return &scratch{acc: make([]float32, len(pub)), mark: make([]int32, len(pub))}
@@ -279,4 +279,3 @@ func (ix *Index) estimateBytes() int64 {
 	return b
 }
 
-var unknownRate float32 = 1

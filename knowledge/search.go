@@ -33,7 +33,6 @@ type qfeat struct {
 
 type query struct {
 	feats   []qfeat
-	chars   []charInfo
 	total   float32
 	known   float32 // weight of the features some entry has
 	actions []int   // in clauses that are not side topics
@@ -45,9 +44,7 @@ func (ix *Index) prepare(text string) query {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	var q query
-	fs, chars := ix.lex.analyze(text, true)
-	q.chars = chars
-	for _, f := range dedup(fs) {
+	for _, f := range dedup(ix.lex.features(text, true)) {
 		qf := qfeat{f: f, id: -1, pid: [2]int32{-1, -1}}
 		if id, ok := ix.vocab[f.key]; ok {
 			qf.id = id
@@ -112,7 +109,6 @@ func appendUniq(s []int, v int) []int {
 
 var actionNone float32 = 0.9
 
-var contentCoverage = true
 
 // actionWeight is the default weight of an action concept: what the caller
 // wants done decides between entries on one topic.
@@ -285,39 +281,30 @@ func agreement(want, has []int) float64 {
 
 // signals are the features the confidence is computed from.
 type signals struct {
-	Coverage float64 // share of the query's weight the best entry matches
+	// Coverage is the share of the query's weight, action concepts left
+	// out, that the best entry matches: actions (丢了, 到期) are generic and
+	// alone must not make an answer sure.
+	Coverage float64
 	Margin   float64 // (best - second) / query weight
 	Topic    float64 // topic concept agreement of the best entry, in [-1,1]
-	Action   float64 // action concept agreement of the best entry, in [-1,1]
-	Chars    float64 // share of the query's content characters the best entry covers
-	Anchor   float64 // strongest single word matched in the entry's questions, over the rarest possible
-	Gap      float64 // longest stretch of the asking clauses the entry leaves unmatched (0: ≤1 character, 1: ≥4)
-	Known    float64 // share of the query's weight some entry has at all
+	Anchor   float64 // strongest single word matched, over the weight of the rarest possible
+	Known    float64 // share of the query's weight that some entry has at all
 }
 
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-const nSignals = 9
+const nSignals = 6
 
 func (sg signals) vec() [nSignals]float64 {
-	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Action, sg.Chars, sg.Anchor, sg.Gap, sg.Known}
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known}
 }
 
 func (ix *Index) signals(q *query, top []cand) signals {
 	if len(top) == 0 || q.total <= 0 {
 		return signals{}
 	}
+	e := top[0].e
 	sg := signals{
-		Known:    float64(q.known / q.total),
-		Coverage: math.Min(1, float64(top[0].raw/q.total)),
-		Margin:   1,
-		Topic:    agreement(q.topics, ix.topics[top[0].e]),
-		Action:   agreement(q.actions, ix.actions[top[0].e]),
+		Known: float64(q.known / q.total),
+		Topic: agreement(q.topics, ix.topics[e]),
 	}
 	// Margin in units of the query's weight: a lone weak match has a small
 	// margin, not a perfect one.
@@ -326,78 +313,31 @@ func (ix *Index) signals(q *query, top []cand) signals {
 		sg.Margin = float64((top[0].score - top[1].score) / q.total)
 	}
 	sg.Margin = math.Min(1, sg.Margin)
-	e := top[0].e
-	if contentCoverage {
-		// Coverage of what the question is about: action concepts are
-		// generic (丢了, 到期) and alone must not make an answer sure.
-		var hit, tot float32
-		for _, qf := range q.feats {
-			if qf.f.kind == fConcept && ix.lex.cons[qf.f.con].Kind == KindAction {
-				continue
-			}
-			tot += qf.w
-			var w float32
-			if qf.id >= 0 {
-				w = lookup(ix.post[qf.id], e)
-			} else {
-				for _, pid := range qf.pid {
-					if pid >= 0 {
-						w = max(w, lookup(ix.ppost[pid], e)*pinyinRate)
+	var hit, tot float32
+	for _, qf := range q.feats {
+		if qf.f.kind == fConcept && ix.lex.cons[qf.f.con].Kind == KindAction {
+			continue
+		}
+		tot += qf.w
+		var w, idf float32
+		if qf.id >= 0 {
+			w, idf = lookup(ix.post[qf.id], e), ix.idf[qf.id]
+		} else {
+			for _, pid := range qf.pid {
+				if pid >= 0 {
+					if pw := lookup(ix.ppost[pid], e) * pinyinRate; pw > w {
+						w, idf = pw, ix.pidf[pid]
 					}
 				}
 			}
-			hit += qf.w * w
 		}
-		sg.Coverage = 0
-		if tot > 0 {
-			sg.Coverage = math.Min(1, float64(hit/tot))
-		}
-	}
-	var covered, all float64
-	seen := make([]bool, len(q.chars))
-	for _, qf := range q.feats {
-		if qf.f.kind != fBigram {
-			continue
-		}
-		var w float32
-		if qf.id >= 0 {
-			w = lookup(ix.post[qf.id], e) * ix.idf[qf.id]
-		}
-		if qf.id < 0 {
-			for _, pid := range qf.pid {
-				if pid >= 0 {
-					w = max(w, lookup(ix.ppost[pid], e)*ix.pidf[pid]*pinyinRate)
-				}
-			}
-		}
-		if w == 0 {
-			continue
-		}
-		if float64(w/ix.idfNone) > sg.Anchor {
-			sg.Anchor = math.Min(1, float64(w/ix.idfNone))
-		}
-		for _, p := range []int32{qf.f.pos, qf.f.pos + 1} {
-			if p >= 0 && int(p) < len(seen) {
-				seen[p] = true
-			}
+		hit += qf.w * w
+		if qf.f.kind == fBigram && ix.idfNone > 0 {
+			sg.Anchor = max(sg.Anchor, math.Min(1, float64(w*idf/ix.idfNone)))
 		}
 	}
-	run := 0
-	for i, c := range q.chars {
-		all += float64(c.w)
-		if c.first {
-			run = 0
-		}
-		if seen[i] || c.w < wPlain {
-			run = 0
-			covered += float64(c.w) * b2f(seen[i])
-			continue
-		}
-		run++
-		sg.Gap = max(sg.Gap, math.Min(1, float64(run-1)/3))
-	}
-	if all > 0 {
-		sg.Chars = covered / all
+	if tot > 0 {
+		sg.Coverage = math.Min(1, float64(hit/tot))
 	}
 	return sg
 }

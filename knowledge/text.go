@@ -104,32 +104,18 @@ func (lx *compiledLexicon) weighClauses(cs []clause) {
 // features extracts the features of text; query texts get clause weights.
 // Features repeat across clauses; callers keep the largest weight.
 func (lx *compiledLexicon) features(text string, query bool) []feature {
-	fs, _ := lx.analyze(text, query)
-	return fs
-}
-
-// charInfo is one content character (CJK, not cut) of a text.
-type charInfo struct {
-	w     float32 // clause weight
-	first bool    // first content character of its run
-}
-
-// analyze returns the features of text and its content characters,
-// indexed like feature.pos.
-func (lx *compiledLexicon) analyze(text string, query bool) ([]feature, []charInfo) {
 	cs := lx.splitClauses(text)
 	if query {
 		lx.weighClauses(cs)
 	}
 	var out []feature
-	var chars []charInfo
 	for _, c := range cs {
-		out, chars = lx.clauseFeatures(out, chars, c)
+		out = lx.clauseFeatures(out, c)
 	}
-	return out, chars
+	return out
 }
 
-func (lx *compiledLexicon) clauseFeatures(out []feature, chars []charInfo, c clause) ([]feature, []charInfo) {
+func (lx *compiledLexicon) clauseFeatures(out []feature, c clause) []feature {
 	rs := c.rs
 	// Concepts are found before fillers are cut, so a trigger may hold one.
 	for i := 0; i < len(rs); {
@@ -170,14 +156,6 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, chars []charInfo, c cla
 		}
 		i++
 	}
-	pos := make([]int32, len(rs))
-	for i, r := range rs {
-		pos[i] = -1
-		if !cut[i] && isCJK(r) {
-			pos[i] = int32(len(chars))
-			chars = append(chars, charInfo{w: c.w, first: i == 0 || pos[i-1] < 0})
-		}
-	}
 	for i := 0; i < len(rs); i++ {
 		if cut[i] {
 			continue
@@ -185,7 +163,7 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, chars []charInfo, c cla
 		r := rs[i]
 		if isCJK(r) {
 			if i+1 < len(rs) && !cut[i+1] && isCJK(rs[i+1]) {
-				f := feature{key: string(rs[i : i+2]), kind: fBigram, w: c.w, pos: pos[i]}
+				f := feature{key: string(rs[i : i+2]), kind: fBigram, w: c.w}
 				if a, b := syllable(r), syllable(rs[i+1]); a != 0 && b != 0 {
 					f.pyA = uint64(r)<<16 | uint64(b)
 					f.pyB = 1<<62 | uint64(a)<<32 | uint64(rs[i+1])
@@ -201,7 +179,7 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, chars []charInfo, c cla
 		out = append(out, feature{key: "t" + string(rs[i:j]), kind: fToken, w: c.w})
 		i = j - 1
 	}
-	return out, chars
+	return out
 }
 
 // dedup keeps one feature per key with the largest weight, in first order.
