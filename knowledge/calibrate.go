@@ -47,8 +47,8 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 const (
 	// calibNonePrior is the share of unanswerable questions expected from
 	// callers; negatives are weighted to it.
-	calibNonePrior = 0.10
-	calibL2        = 1e-3
+	calibNonePrior  = 0.10
+	calibL2         = 1e-3
 	calibMaxEntries = 160
 	calibFolds      = 4
 )

@@ -278,4 +278,3 @@ func (ix *Index) estimateBytes() int64 {
 	}
 	return b
 }
-

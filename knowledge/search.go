@@ -109,7 +109,6 @@ func appendUniq(s []int, v int) []int {
 
 var actionNone float32 = 0.9
 
-
 // actionWeight is the default weight of an action concept: what the caller
 // wants done decides between entries on one topic.
 var actionWeight = 1.0
