@@ -59,7 +59,7 @@ type sample struct {
 	w float64
 }
 
-func calibrate(pub []Entry, lx *compiledLexicon) Calibration {
+func calibrate(pub []Entry, an []analysed, lx *compiledLexicon) Calibration {
 	if len(pub) < 4*calibFolds {
 		return defaultCalibration
 	}
@@ -68,12 +68,15 @@ func calibrate(pub []Entry, lx *compiledLexicon) Calibration {
 		step = len(pub) / calibMaxEntries
 	}
 	var pool []Entry
+	var poolAn []analysed
 	for i := 0; i < len(pub) && len(pool) < calibMaxEntries; i += step {
 		pool = append(pool, pub[i])
+		poolAn = append(poolAn, an[i])
 	}
 	var samples []sample
 	for f := 0; f < calibFolds; f++ {
 		var sub []Entry
+		var subAn []analysed
 		var negs []string
 		type pos struct {
 			q  string
@@ -81,7 +84,7 @@ func calibrate(pub []Entry, lx *compiledLexicon) Calibration {
 		}
 		var poss []pos
 		for i := range pool {
-			e := pool[i]
+			e, a := pool[i], poolAn[i]
 			switch i % calibFolds {
 			case f:
 				negs = append(negs, e.Title)
@@ -96,9 +99,14 @@ func calibrate(pub []Entry, lx *compiledLexicon) Calibration {
 					sq = append(sq, e.SimilarQuestions[:j]...)
 					sq = append(sq, e.SimilarQuestions[j+1:]...)
 					e.SimilarQuestions = sq
+					qs := make([][]feature, 0, n)
+					qs = append(qs, a.questions[:j+1]...) // title is questions[0]
+					qs = append(qs, a.questions[j+2:]...)
+					a.questions = qs
 				}
 			}
 			sub = append(sub, e)
+			subAn = append(subAn, a)
 		}
 		// Out-of-domain questions share characters with the KB but not its
 		// words: the fold's questions with their characters shuffled stand
@@ -110,7 +118,7 @@ func calibrate(pub []Entry, lx *compiledLexicon) Calibration {
 			rng.Shuffle(len(rs), func(a, b int) { rs[a], rs[b] = rs[b], rs[a] })
 			negs = append(negs, string(rs))
 		}
-		ix := build(sub, lx)
+		ix := build(sub, subAn, lx)
 		for _, q := range negs {
 			if x, ok := ix.sample(q); ok {
 				samples = append(samples, sample{x: x, y: 0})
@@ -162,29 +170,81 @@ func fit(samples []sample) Calibration {
 			samples[i].w = negW
 		}
 	}
+	// Newton's method on the weighted mean log-loss with a little L2 on
+	// the slopes: a handful of 6×6 solves instead of thousands of steps.
+	var tw float64
+	for _, s := range samples {
+		tw += s.w
+	}
 	w := defaultCalibration.weights()
-	const lr, iters = 1.0, 3000
-	for it := 0; it < iters; it++ {
+	for it := 0; it < 25; it++ {
 		var g [nSignals]float64
-		var tw float64
+		var h [nSignals][nSignals]float64
 		for _, s := range samples {
 			z := 0.0
 			for i := range w {
 				z += w[i] * s.x[i]
 			}
-			d := (sigmoid(z) - s.y) * s.w
+			p := sigmoid(z)
+			d := (p - s.y) * s.w / tw
+			c := p * (1 - p) * s.w / tw
 			for i := range g {
 				g[i] += d * s.x[i]
+				for j := range h[i] {
+					h[i][j] += c * s.x[i] * s.x[j]
+				}
 			}
-			tw += s.w
 		}
+		for i := 1; i < nSignals; i++ {
+			g[i] += calibL2 * w[i]
+			h[i][i] += calibL2
+		}
+		h[0][0] += 1e-9
+		step, ok := solve(h, g)
+		if !ok {
+			break
+		}
+		size := 0.0
 		for i := range w {
-			reg := 0.0
-			if i > 0 {
-				reg = calibL2 * w[i]
-			}
-			w[i] -= lr * (g[i]/tw + reg)
+			w[i] -= step[i]
+			size = max(size, math.Abs(step[i]))
+		}
+		if size < 1e-6 {
+			break
 		}
 	}
 	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Threshold: 0.5}
+}
+
+// solve returns x with a·x = b by Gaussian elimination with partial
+// pivoting; ok is false for a singular a.
+func solve(a [nSignals][nSignals]float64, b [nSignals]float64) (x [nSignals]float64, ok bool) {
+	for c := 0; c < nSignals; c++ {
+		p := c
+		for r := c + 1; r < nSignals; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][c]) < 1e-12 {
+			return x, false
+		}
+		a[c], a[p] = a[p], a[c]
+		b[c], b[p] = b[p], b[c]
+		for r := c + 1; r < nSignals; r++ {
+			f := a[r][c] / a[c][c]
+			for k := c; k < nSignals; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+			b[r] -= f * b[c]
+		}
+	}
+	for r := nSignals - 1; r >= 0; r-- {
+		v := b[r]
+		for k := r + 1; k < nSignals; k++ {
+			v -= a[r][k] * x[k]
+		}
+		x[r] = v / a[r][r]
+	}
+	return x, true
 }

@@ -36,5 +36,5 @@ func (h *Holder) Index() *Index {
 func (h *Holder) Search(query string, k int) Result { return h.Index().Search(query, k) }
 
 func emptyIndex() *Index {
-	return build(nil, (&Lexicon{}).compile())
+	return build(nil, nil, (&Lexicon{}).compile())
 }

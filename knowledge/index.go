@@ -84,16 +84,45 @@ func Build(entries []Entry, lex *Lexicon, opt Options) (*Index, error) {
 			pub = append(pub, entries[i])
 		}
 	}
-	ix := build(pub, lex.compile())
+	lx := lex.compile()
+	an := lx.analyseAll(pub)
+	ix := build(pub, an, lx)
 	if opt.Calibration != nil {
 		ix.calib = *opt.Calibration
 	} else {
-		ix.calib = calibrate(pub, ix.lex)
+		ix.calib = calibrate(pub, an, lx)
 	}
 	return ix, nil
 }
 
-func build(pub []Entry, lx *compiledLexicon) *Index {
+// analysed holds the features of one entry's texts, so calibration's
+// sub-indexes reuse them instead of analysing the text again.
+type analysed struct {
+	questions [][]feature // title, then each similar question; deduplicated
+	keywords  []feature
+	answer    []feature
+}
+
+func (lx *compiledLexicon) analyse(e *Entry) analysed {
+	a := analysed{questions: make([][]feature, 0, 1+len(e.SimilarQuestions))}
+	a.questions = append(a.questions, dedup(lx.features(e.Title, false)))
+	for _, q := range e.SimilarQuestions {
+		a.questions = append(a.questions, dedup(lx.features(q, false)))
+	}
+	a.keywords = dedup(lx.features(strings.Join(e.Keywords, "，"), false))
+	a.answer = dedup(lx.features(e.Answer, false))
+	return a
+}
+
+func (lx *compiledLexicon) analyseAll(pub []Entry) []analysed {
+	an := make([]analysed, len(pub))
+	for i := range pub {
+		an[i] = lx.analyse(&pub[i])
+	}
+	return an
+}
+
+func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 	ix := &Index{
 		lex:       lx,
 		entries:   pub,
@@ -106,13 +135,13 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 	var df []int
 	var pdf []int
 	for ei := range pub {
-		e := &pub[ei]
+		a := &an[ei]
 		feats := map[string]*entryFeat{}
 		pys := map[uint64]*entryFeat{}
 		cons := map[int]bool{}
-		questions := 1 + len(e.SimilarQuestions)
-		add := func(text string, fw float32, question bool) {
-			for _, f := range dedup(lx.features(text, false)) {
+		questions := len(a.questions)
+		add := func(fs []feature, fw float32, question bool) {
+			for _, f := range fs {
 				if f.kind == fConcept {
 					if fw >= fwKeyword {
 						cons[f.con] = true
@@ -145,20 +174,15 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 				}
 			}
 		}
-		add(e.Title, fwTitle, true)
-		for _, q := range e.SimilarQuestions {
-			add(q, fwSimilar, true)
-		}
-		qkeys := make([][]string, 0, questions)
-		for _, q := range append([]string{e.Title}, e.SimilarQuestions...) {
-			var ks []string
-			for _, f := range dedup(lx.features(q, false)) {
-				ks = append(ks, f.key)
+		for i, q := range a.questions {
+			fw := float32(fwSimilar)
+			if i == 0 {
+				fw = fwTitle
 			}
-			qkeys = append(qkeys, ks)
+			add(q, fw, true)
 		}
-		add(strings.Join(e.Keywords, "，"), fwKeyword, false)
-		add(e.Answer, fwAnswer, false)
+		add(a.keywords, fwKeyword, false)
+		add(a.answer, fwAnswer, false)
 		for c := range cons {
 			if lx.cons[c].Kind == KindAction {
 				ix.actions[ei] = append(ix.actions[ei], c)
@@ -184,10 +208,10 @@ func build(pub []Entry, lx *compiledLexicon) *Index {
 			ix.post[id] = append(ix.post[id], posting{int32(ei), weight(ef)})
 			df[id]++
 		}
-		for _, ks := range qkeys {
-			ids := make([]int32, 0, len(ks))
-			for _, k := range ks {
-				ids = append(ids, ix.vocab[k])
+		for _, q := range a.questions {
+			ids := make([]int32, 0, len(q))
+			for _, f := range q {
+				ids = append(ids, ix.vocab[f.key])
 			}
 			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 			ix.questions[ei] = append(ix.questions[ei], ids)
