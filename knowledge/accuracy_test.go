@@ -14,7 +14,7 @@ var accuracyFloors = []struct {
 }{
 	{"testdata/kb-dev.tsv", 0.89, 0.91},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.92, 0.94},
+	{"testdata/kb-extra.tsv", 0.91, 0.95},
 }
 
 func TestAccuracyDoesNotRegress(t *testing.T) {
