@@ -32,6 +32,7 @@ type posting struct {
 type Index struct {
 	lex     *compiledLexicon
 	entries []Entry
+	byID    map[string]int32
 	vocab   map[string]int32
 	pvocab  map[uint64]int32
 	post    [][]posting
@@ -126,6 +127,7 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 	ix := &Index{
 		lex:       lx,
 		entries:   pub,
+		byID:      make(map[string]int32, len(pub)),
 		vocab:     map[string]int32{},
 		pvocab:    map[uint64]int32{},
 		actions:   make([][]int, len(pub)),
@@ -135,6 +137,7 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 	var df []int
 	var pdf []int
 	for ei := range pub {
+		ix.byID[pub[ei].ID] = int32(ei)
 		a := &an[ei]
 		feats := map[string]*entryFeat{}
 		pys := map[uint64]*entryFeat{}
@@ -258,10 +261,8 @@ func (ix *Index) Len() int { return len(ix.entries) }
 
 // Entry returns the indexed entry with id, if any.
 func (ix *Index) Entry(id string) (Entry, bool) {
-	for i := range ix.entries {
-		if ix.entries[i].ID == id {
-			return ix.entries[i], true
-		}
+	if i, ok := ix.byID[id]; ok {
+		return ix.entries[i], true
 	}
 	return Entry{}, false
 }

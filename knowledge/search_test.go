@@ -161,3 +161,14 @@ func TestHolderSwapUnderLoad(t *testing.T) {
 		t.Fatal("Swap returned nil previous index")
 	}
 }
+
+func TestIndexEntry(t *testing.T) {
+	ix := sampleIndex(t)
+	e, ok := ix.Entry("kb-072")
+	if !ok || e.Title != "办了预付卡商家不退钱怎么办？" {
+		t.Fatalf("Entry(kb-072) = %+v, %v", e, ok)
+	}
+	if _, ok := ix.Entry("kb-999"); ok {
+		t.Fatal("Entry(kb-999) found")
+	}
+}
