@@ -350,12 +350,16 @@ func lookup(ps []posting, e int32) float32 {
 	return 0
 }
 
+// MaxHits caps k: nobody reads more, and k sizes buffers.
+const MaxHits = 50
+
 // Search ranks the entries for a caller's question and says how sure it is.
-// k <= 0 means 3. It never blocks and is safe for concurrent use.
+// k <= 0 means 3; k is capped at MaxHits. It never blocks and is safe for concurrent use.
 func (ix *Index) Search(text string, k int) Result {
 	if k <= 0 {
 		k = 3
 	}
+	k = min(k, MaxHits)
 	if len(ix.entries) == 0 {
 		return Result{NoAnswer: true}
 	}
