@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -115,11 +116,22 @@ func (lx *compiledLexicon) analyse(e *Entry) analysed {
 	return a
 }
 
+// analyseAll analyses entries on all cores: text analysis is most of a
+// build, and a rebuild should be served soon after an editor publishes.
 func (lx *compiledLexicon) analyseAll(pub []Entry) []analysed {
 	an := make([]analysed, len(pub))
-	for i := range pub {
-		an[i] = lx.analyse(&pub[i])
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(pub)/256))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(pub); i += workers {
+				an[i] = lx.analyse(&pub[i])
+			}
+		}()
 	}
+	wg.Wait()
 	return an
 }
 

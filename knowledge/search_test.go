@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 var (
@@ -170,5 +172,17 @@ func TestIndexEntry(t *testing.T) {
 	}
 	if _, ok := ix.Entry("kb-999"); ok {
 		t.Fatal("Entry(kb-999) found")
+	}
+}
+
+// Build analyses on several goroutines; none may outlive it.
+func TestBuildLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	base, err := LoadFAQ("../configs/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(GenerateEntries(base, 600, 2), nil, Options{}); err != nil {
+		t.Fatal(err)
 	}
 }
