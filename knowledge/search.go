@@ -107,17 +107,18 @@ func appendUniq(s []int, v int) []int {
 	return append(s, v)
 }
 
-var actionNone float32 = 0.9
-
-// actionWeight is the default weight of an action concept: what the caller
-// wants done decides between entries on one topic.
-var actionWeight = 1.0
-
-// Reranking: how many extra candidates, and how much the fit of the
-// entry's best question counts.
-const rerankExtra = 7
-
-var questionFit float32 = 0.3
+// Ranking constants, chosen on the even rows of kb-dev (docs/knowledge.md).
+const (
+	// actionNone scales an entry with no action when the caller asks for one.
+	actionNone = 0.9
+	// actionWeight is the default weight of an action concept.
+	actionWeight = 1.0
+	// rerankExtra candidates beyond k are reranked by question fit.
+	rerankExtra = 7
+	// questionFit is the share of the score that the fit of the entry's
+	// best question decides.
+	questionFit = 0.3
+)
 
 type cand struct {
 	e     int32
