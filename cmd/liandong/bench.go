@@ -10,6 +10,7 @@ import (
 func benchCommands() []command {
 	return []command{
 		{"calls", "callers go through the IVR on the emulator: reaction latency and memory per call", runBenchCalls},
+		{"kb", "FAQ search latency and index memory over generated entries", runBenchKB},
 	}
 }
 

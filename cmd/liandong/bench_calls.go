@@ -47,7 +47,7 @@ type benchRecorder struct {
 	completed, failed atomic.Int64
 }
 
-func (r *benchRecorder) Report(context.Context, ivr.Step)                 {}
+func (r *benchRecorder) Report(context.Context, ivr.Step)              {}
 func (r *benchRecorder) CallStarted(context.Context, gateway.CallInfo) {}
 func (r *benchRecorder) CallEnded(_ context.Context, _ gateway.CallInfo, end string, _ time.Time) {
 	if end == string(ivr.EndHangup) {
@@ -178,8 +178,14 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string) (callsRe
 	measured := false
 	var pressWG sync.WaitGroup
 	defer pressWG.Wait()
+	lastEnded, lastProgress := int64(-1), time.Now()
 	for {
 		ended := rec.completed.Load() + rec.failed.Load()
+		if ended != lastEnded {
+			lastEnded, lastProgress = ended, time.Now()
+		} else if time.Since(lastProgress) > 60*time.Second {
+			return callsResult{}, fmt.Errorf("bench: no call ended for 60 s (%d placed, %d ended, %d live in the gateway)", placed, ended, gw.Live())
+		}
 		live := placed - ended
 		if live > peak {
 			peak = live

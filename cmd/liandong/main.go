@@ -60,7 +60,7 @@ func commands() []command {
 		{"kb", "knowledge base: import, export, eval", runKB},
 		{"prompts", "regenerate the prompt wav files from the IVR texts (espeak-ng, sox)", runPrompts},
 		{"pbxsim", "run the ARI-compatible Asterisk emulator on its own", runPbxsim},
-		{"bench", "benchmarks: calls", runBench},
+		{"bench", "benchmarks: calls, kb", runBench},
 		{"doctor", "check the config and whether ARI and Redis are reachable; say how to fix what is not", runDoctor},
 		{"version", "print the version", runVersion},
 	}

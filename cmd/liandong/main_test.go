@@ -75,6 +75,11 @@ func TestCLIUsage(t *testing.T) {
 		{name: "kb unknown", args: []string{"kb", "frob"}, code: 2, stderr: []string{`"frob"`}},
 		{name: "prompts help", args: []string{"prompts", "--help"}, code: 0, stdout: []string{"-flows", "-out", "espeak-ng"}},
 		{name: "prompts bad flow file", args: []string{"prompts", "--flows", "/nonexistent.yaml"}, code: 1, stderr: []string{"/nonexistent.yaml"}},
+		{name: "kb eval needs a file", args: []string{"kb", "eval"}, code: 2, stderr: []string{"one TSV"}},
+		{name: "kb eval missing file", args: []string{"kb", "eval", "--kb", "../../configs/faq.yaml", "--lexicon", "../../configs/kb-lexicon.yaml", "/nonexistent.tsv"}, code: 1, stderr: []string{"/nonexistent.tsv"}},
+		{name: "bench help", args: []string{"bench", "--help"}, code: 0, stdout: []string{"calls", "kb"}},
+		{name: "bench unknown", args: []string{"bench", "frob"}, code: 2, stderr: []string{`"frob"`}},
+		{name: "bench calls bad flags", args: []string{"bench", "calls", "--calls", "0"}, code: 2, stderr: []string{"positive"}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: []string{"liandong "}},
 		{name: "bad config key via flag", args: []string{"doctor", "--set", "http.lisen=x"}, code: 2,
 			stderr: []string{"http.lisen", "unknown key"}},
@@ -285,5 +290,31 @@ func TestPbxsimCommand(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("pbxsim exit = %d: %s", code, errb)
+	}
+}
+
+func TestKBEvalJSON(t *testing.T) {
+	e, out, errb := newEnv()
+	code := run(context.Background(), e, []string{"kb", "eval", "--json", "--kb", "../../configs/faq.yaml",
+		"--lexicon", "../../configs/kb-lexicon.yaml", "../../knowledge/testdata/kb-dev.tsv"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var r struct {
+		N             int      `json:"n"`
+		Top1          *float64 `json:"top1"`
+		Top3          *float64 `json:"top3"`
+		NonePrecision *float64 `json:"none_precision"`
+		Results       []struct {
+			Query, Expected string
+			Got             []string
+			Confidence      *float64
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.N != 150 || len(r.Results) != 150 || r.Top1 == nil || r.Top3 == nil || r.NonePrecision == nil || r.Results[0].Confidence == nil {
+		t.Errorf("report lacks fields: n=%d results=%d", r.N, len(r.Results))
 	}
 }
