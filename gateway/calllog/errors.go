@@ -1,0 +1,18 @@
+package calllog
+
+import "errors"
+
+// Sentinel errors callers branch on.
+var (
+	// ErrClosed is returned by Emit once the Log is closing or closed.
+	ErrClosed = errors.New("calllog: log closed")
+	// ErrInvalidEvent wraps every validation failure of an event or payload.
+	ErrInvalidEvent = errors.New("calllog: invalid event")
+	// ErrInvalidOptions wraps every validation failure of Options.
+	ErrInvalidOptions = errors.New("calllog: invalid options")
+	// ErrSpool is returned when the local spool cannot be written: the one
+	// case in which an event could be lost, so callers should alert.
+	ErrSpool = errors.New("calllog: spool write failed")
+	// ErrInvalidWorkOrder wraps every validation failure of a WorkOrder.
+	ErrInvalidWorkOrder = errors.New("calllog: invalid work order")
+)

@@ -1,0 +1,207 @@
+package calllog
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// op is one change to a call record, applied by applyScript.
+type op struct {
+	code  string // s set, n set if absent, p append to a comma list, a append to a JSON array, u upsert into a JSON array by "id", i increment, d duration since a field, x expire (call ended)
+	field string
+	value string
+}
+
+// recordOps turns an event into the changes it makes to the call record.
+// Every op is idempotent only together with the script's seq check: the
+// script applies an event's ops at most once.
+func recordOps(ev *Event) []op {
+	p := ev.Payload
+	ts := strconv.FormatInt(ev.TimeMS, 10)
+	var ops []op
+	set := func(field, key string) {
+		if v, ok := p[key]; ok {
+			ops = append(ops, op{"s", field, v})
+		}
+	}
+	switch ev.Type {
+	case CallStarted:
+		ops = append(ops,
+			op{"s", "hotline", ev.Hotline},
+			op{"s", "call_id", ev.CallID},
+			op{"n", "started_at", ts},
+			op{"n", "state", "active"},
+		)
+		set("caller", "caller")
+		set("line", "line")
+		set("channel", "channel")
+	case IVRChoice:
+		ops = append(ops, op{"p", "ivr_path", p["menu"] + ":" + p["choice"]})
+	case IntakeClassified:
+		set("category", "category")
+		set("severity", "severity")
+		set("route", "route")
+	case KBAnswered:
+		item := map[string]any{"entry": p["entry"], "at": ev.TimeMS}
+		if n, err := strconv.ParseInt(p["version"], 10, 64); err == nil {
+			item["version"] = n
+		}
+		ops = append(ops, op{"a", "faq", mustJSON(item)}, op{"i", "faq_count", "1"})
+	case QueueEntered:
+		set("queue", "queue")
+		ops = append(ops, op{"n", "queued_at", ts})
+	case AgentOffered:
+		ops = append(ops, op{"i", "offers", "1"})
+	case AgentMissed:
+		ops = append(ops, op{"i", "missed", "1"})
+	case AgentAnswered:
+		ops = append(ops,
+			op{"n", "answered_at", ts},
+			op{"d", "wait_ms", "queued_at|" + ts},
+			op{"s", "agent", p["agent"]},
+			op{"p", "agents", p["agent"]},
+		)
+	case TransferRequested:
+		item := map[string]any{"id": p["xfer"], "target": p["target"], "requested_at": ev.TimeMS, "outcome": "requested"}
+		if v, ok := p["mode"]; ok {
+			item["mode"] = v
+		}
+		if v, ok := p["agent"]; ok {
+			item["agent"] = v
+		}
+		ops = append(ops, op{"u", "transfers", mustJSON(item)}, op{"i", "transfer_count", "1"})
+	case TransferConsultAnswered:
+		item := map[string]any{"id": p["xfer"], "consult_answered_at": ev.TimeMS, "outcome": "consulting"}
+		if v, ok := p["party"]; ok {
+			item["party"] = v
+		}
+		ops = append(ops, op{"u", "transfers", mustJSON(item)})
+	case TransferCompleted, TransferThreeWay, TransferCancelled, TransferFailed:
+		item := map[string]any{"id": p["xfer"], "outcome": transferOutcome[ev.Type], "ended_at": ev.TimeMS}
+		if v, ok := p["reason"]; ok {
+			item["reason"] = v
+		}
+		ops = append(ops, op{"u", "transfers", mustJSON(item)})
+	case DispatchCreated:
+		set("work_order", "order")
+		set("work_order_kind", "kind")
+		set("work_order_unit", "unit")
+	case SurveyRecorded:
+		set("survey_score", "score")
+	case CallEnded:
+		ops = append(ops,
+			op{"n", "ended_at", ts},
+			op{"d", "duration_ms", "started_at|" + ts},
+			op{"s", "state", "ended"},
+		)
+		set("end_cause", "cause")
+		set("disposition", "disposition")
+		set("category", "category")
+		set("severity", "severity")
+		ops = append(ops, op{"x", "", ""})
+	}
+	return ops
+}
+
+var transferOutcome = map[Type]string{
+	TransferCompleted: "completed",
+	TransferThreeWay:  "threeway",
+	TransferCancelled: "cancelled",
+	TransferFailed:    "failed",
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only maps of strings and numbers reach here.
+		panic("calllog: marshal record item: " + err.Error())
+	}
+	return string(b)
+}
+
+// applySrc appends a batch of events of one hotline to its stream and
+// applies them to their call records, skipping every event whose seq is not
+// above the record's last_seq (already applied: a replay).
+//
+// KEYS[1] = stream, KEYS[2..] = call records.
+// ARGV: trim mode ("", "MAXLEN", "MINID"), trim value, retention seconds,
+// open-call TTL seconds, hotline, event count; then per event: record key
+// index, id, call, seq, ts, type, data, op count, and op count triples
+// (code, field, value).
+// Returns one integer per event: 1 applied, 0 skipped as duplicate.
+const applySrc = `
+local trimMode, trimVal = ARGV[1], ARGV[2]
+local keep, openTTL = tonumber(ARGV[3]), tonumber(ARGV[4])
+local hotline = ARGV[5]
+local n = tonumber(ARGV[6])
+local p = 7
+local res = {}
+for i = 1, n do
+  local key = KEYS[tonumber(ARGV[p])]
+  local id, call, seq, ts, typ, data = ARGV[p+1], ARGV[p+2], ARGV[p+3], ARGV[p+4], ARGV[p+5], ARGV[p+6]
+  local nops = tonumber(ARGV[p+7])
+  local o = p + 8
+  p = o + nops * 3
+  local last = tonumber(redis.call('HGET', key, 'last_seq') or '0')
+  if tonumber(seq) <= last then
+    res[i] = 0
+  else
+    if trimMode == '' then
+      redis.call('XADD', KEYS[1], '*', 'id', id, 'hotline', hotline, 'call', call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
+    else
+      redis.call('XADD', KEYS[1], trimMode, '~', trimVal, '*', 'id', id, 'hotline', hotline, 'call', call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
+    end
+    local sets = {'HSET', key, 'last_seq', seq, 'last_event_at', ts}
+    local expire = false
+    for j = o, p - 1, 3 do
+      local c, f, v = ARGV[j], ARGV[j+1], ARGV[j+2]
+      if c == 's' then
+        sets[#sets+1] = f; sets[#sets+1] = v
+      elseif c == 'n' then
+        redis.call('HSETNX', key, f, v)
+      elseif c == 'i' then
+        redis.call('HINCRBY', key, f, v)
+      elseif c == 'p' then
+        local cur = redis.call('HGET', key, f)
+        if cur then v = cur .. ',' .. v end
+        redis.call('HSET', key, f, v)
+      elseif c == 'a' then
+        local cur = redis.call('HGET', key, f)
+        if cur then v = string.sub(cur, 1, -2) .. ',' .. v .. ']' else v = '[' .. v .. ']' end
+        redis.call('HSET', key, f, v)
+      elseif c == 'u' then
+        local item = cjson.decode(v)
+        local cur = redis.call('HGET', key, f)
+        local arr = {}
+        if cur then arr = cjson.decode(cur) end
+        local found = false
+        for _, it in ipairs(arr) do
+          if it.id == item.id then
+            for k, x in pairs(item) do it[k] = x end
+            found = true
+            break
+          end
+        end
+        if not found then arr[#arr+1] = item end
+        redis.call('HSET', key, f, cjson.encode(arr))
+      elseif c == 'd' then
+        local sep = string.find(v, '|', 1, true)
+        local from = redis.call('HGET', key, string.sub(v, 1, sep - 1))
+        if from and redis.call('HEXISTS', key, f) == 0 then
+          redis.call('HSET', key, f, tonumber(string.sub(v, sep + 1)) - tonumber(from))
+        end
+      elseif c == 'x' then
+        expire = true
+      end
+    end
+    redis.call(unpack(sets))
+    if expire then
+      redis.call('EXPIRE', key, keep)
+    elseif last == 0 then
+      redis.call('EXPIRE', key, openTTL)
+    end
+    res[i] = 1
+  end
+end
+return res
+`
