@@ -182,7 +182,7 @@ func checkExactlyOnceInOrder(t *testing.T, entries []streamEntry, want map[strin
 	}
 }
 
-func redistestStart(t *testing.T) *redistest.Server { return redistest.Start(t) }
+func redistestStart(t testing.TB) *redistest.Server { return redistest.Start(t) }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
