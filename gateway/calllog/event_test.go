@@ -103,12 +103,22 @@ func TestEveryTypeDocumented(t *testing.T) {
 		t.Fatalf("read schema doc: %v", err)
 	}
 	for _, typ := range Types() {
-		if !strings.Contains(string(doc), "`"+string(typ)+"`") {
-			t.Errorf("docs/redis-schema.md does not document %s", typ)
+		head := "#### `" + string(typ) + "`"
+		i := strings.Index(string(doc), head)
+		if i < 0 {
+			t.Errorf("docs/redis-schema.md has no section %s", head)
+			continue
+		}
+		section := string(doc[i+len(head):])
+		if j := strings.Index(section, "####"); j >= 0 {
+			section = section[:j]
 		}
 		for _, f := range Schema[typ] {
 			if f.Doc == "" {
 				t.Errorf("%s.%s has no doc", typ, f.Key)
+			}
+			if !strings.Contains(section, "| `"+f.Key+"` |") {
+				t.Errorf("docs: %s lacks payload key %s", typ, f.Key)
 			}
 		}
 	}
