@@ -193,6 +193,9 @@ func (e *Event) Validate() error {
 	if e.TimeMS < 0 {
 		return fmt.Errorf("%w: call %s: negative time", ErrInvalidEvent, e.CallID)
 	}
+	if isWorkOrderType(e.Type) {
+		return validateWorkOrderEvent(e)
+	}
 	return ValidatePayload(e.Type, e.Payload)
 }
 

@@ -9,16 +9,17 @@ import (
 
 // Defaults for Options fields left zero.
 const (
-	DefaultPrefix       = "liandong:"
-	DefaultQueueSize    = 65536
-	DefaultBatchSize    = 1024
-	DefaultScriptBatch  = 128
-	DefaultRetention    = 30 * 24 * time.Hour
-	DefaultOpenCallTTL  = 48 * time.Hour
-	DefaultWriteTimeout = 2 * time.Second
-	DefaultSyncInterval = 50 * time.Millisecond
-	DefaultRetryMin     = 100 * time.Millisecond
-	DefaultRetryMax     = 2 * time.Second
+	DefaultPrefix             = "liandong:"
+	DefaultQueueSize          = 65536
+	DefaultBatchSize          = 1024
+	DefaultScriptBatch        = 128
+	DefaultRetention          = 30 * 24 * time.Hour
+	DefaultOpenCallTTL        = 48 * time.Hour
+	DefaultWorkOrderRetention = 180 * 24 * time.Hour
+	DefaultWriteTimeout       = 2 * time.Second
+	DefaultSyncInterval       = 50 * time.Millisecond
+	DefaultRetryMin           = 100 * time.Millisecond
+	DefaultRetryMax           = 2 * time.Second
 )
 
 // Options configures a Log. The zero value of every field but SpoolDir means
@@ -48,6 +49,12 @@ type Options struct {
 	Retention time.Duration
 	// OpenCallTTL expires the record of a call that never ends (default 48h).
 	OpenCallTTL time.Duration
+	// WorkOrderRetention is how long a work-order record is kept after its
+	// last revision (default 180 days).
+	WorkOrderRetention time.Duration
+	// RegionCodes are the accepted 行政区划代码 of work orders (default
+	// DefaultRegionCodes).
+	RegionCodes []string
 	// WriteTimeout bounds one pipeline round trip (default 2s).
 	WriteTimeout time.Duration
 	// SyncInterval is how often spooled lines are fsynced (default 50ms).
@@ -78,6 +85,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OpenCallTTL == 0 {
 		o.OpenCallTTL = DefaultOpenCallTTL
+	}
+	if o.WorkOrderRetention == 0 {
+		o.WorkOrderRetention = DefaultWorkOrderRetention
+	}
+	if o.RegionCodes == nil {
+		o.RegionCodes = DefaultRegionCodes
 	}
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = DefaultWriteTimeout
@@ -120,12 +133,17 @@ func (o Options) Validate() error {
 		return bad("min id age %s < 0", o.MinIDAge)
 	case o.MaxLen > 0 && o.MinIDAge > 0:
 		return bad("set at most one of max len and min id age")
-	case o.Retention < time.Second || o.OpenCallTTL < time.Second:
-		return bad("retention and open call ttl must be at least 1s")
+	case o.Retention < time.Second || o.OpenCallTTL < time.Second || o.WorkOrderRetention < time.Second:
+		return bad("retention, open call ttl and work order retention must be at least 1s")
 	case o.WriteTimeout <= 0 || o.SyncInterval <= 0:
 		return bad("write timeout and sync interval must be positive")
 	case o.RetryMin <= 0 || o.RetryMax < o.RetryMin:
 		return bad("retry backoff %s..%s is invalid", o.RetryMin, o.RetryMax)
+	}
+	for _, c := range o.RegionCodes {
+		if len(c) != 6 || strings.Trim(c, "0123456789") != "" {
+			return bad("region code %q is not 6 digits", c)
+		}
 	}
 	return nil
 }

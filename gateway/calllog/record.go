@@ -16,6 +16,9 @@ type op struct {
 // Every op is idempotent only together with the script's seq check: the
 // script applies an event's ops at most once.
 func recordOps(ev *Event) []op {
+	if isWorkOrderType(ev.Type) {
+		return workOrderOps(ev)
+	}
 	p := ev.Payload
 	ts := strconv.FormatInt(ev.TimeMS, 10)
 	var ops []op
@@ -125,16 +128,16 @@ func mustJSON(v any) string {
 //
 // KEYS[1] = stream, KEYS[2..] = call records.
 // ARGV: trim mode ("", "MAXLEN", "MINID"), trim value, retention seconds,
-// open-call TTL seconds, hotline, event count; then per event: record key
-// index, id, call, seq, ts, type, data, op count, and op count triples
-// (code, field, value).
+// open-record TTL seconds, hotline, entity field name ("call" or "order"),
+// event count; then per event: record key index, id, entity id, seq, ts,
+// type, data, op count, and op count triples (code, field, value).
 // Returns one integer per event: 1 applied, 0 skipped as duplicate.
 const applySrc = `
 local trimMode, trimVal = ARGV[1], ARGV[2]
 local keep, openTTL = tonumber(ARGV[3]), tonumber(ARGV[4])
-local hotline = ARGV[5]
-local n = tonumber(ARGV[6])
-local p = 7
+local hotline, entity = ARGV[5], ARGV[6]
+local n = tonumber(ARGV[7])
+local p = 8
 local res = {}
 for i = 1, n do
   local key = KEYS[tonumber(ARGV[p])]
@@ -147,9 +150,9 @@ for i = 1, n do
     res[i] = 0
   else
     if trimMode == '' then
-      redis.call('XADD', KEYS[1], '*', 'id', id, 'hotline', hotline, 'call', call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
+      redis.call('XADD', KEYS[1], '*', 'id', id, 'hotline', hotline, entity, call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
     else
-      redis.call('XADD', KEYS[1], trimMode, '~', trimVal, '*', 'id', id, 'hotline', hotline, 'call', call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
+      redis.call('XADD', KEYS[1], trimMode, '~', trimVal, '*', 'id', id, 'hotline', hotline, entity, call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
     end
     local sets = {'HSET', key, 'last_seq', seq, 'last_event_at', ts}
     local expire = false

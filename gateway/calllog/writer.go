@@ -363,41 +363,54 @@ func (l *Log) chunks(evs []Event) []*chunk {
 	case l.opt.MinIDAge > 0:
 		trimMode, trimVal = "MINID", strconv.FormatInt(time.Now().Add(-l.opt.MinIDAge).UnixMilli(), 10)
 	}
-	byLine := map[string][]*Event{}
-	var order []string
+	// One group per hotline and stream (call events, work orders); order
+	// within a group is emission order, which is all per-entity order needs.
+	type group struct {
+		hotline string
+		wo      bool
+	}
+	byGroup := map[group][]*Event{}
+	var order []group
 	for i := range evs {
-		h := evs[i].Hotline
-		if _, ok := byLine[h]; !ok {
-			order = append(order, h)
+		g := group{evs[i].Hotline, isWorkOrderType(evs[i].Type)}
+		if _, ok := byGroup[g]; !ok {
+			order = append(order, g)
 		}
-		byLine[h] = append(byLine[h], &evs[i])
+		byGroup[g] = append(byGroup[g], &evs[i])
 	}
 	var out []*chunk
-	for _, h := range order {
-		list := byLine[h]
+	for _, g := range order {
+		list := byGroup[g]
 		for len(list) > 0 {
 			n := min(len(list), l.opt.ScriptBatch)
-			out = append(out, l.buildChunk(h, list[:n], trimMode, trimVal))
+			out = append(out, l.buildChunk(g.hotline, g.wo, list[:n], trimMode, trimVal))
 			list = list[n:]
 		}
 	}
 	return out
 }
 
-func (l *Log) buildChunk(hotline string, evs []*Event, trimMode, trimVal string) *chunk {
-	c := &chunk{evs: evs, keys: []string{StreamKey(l.opt.Prefix, hotline)}}
+func (l *Log) buildChunk(hotline string, wo bool, evs []*Event, trimMode, trimVal string) *chunk {
+	streamKey, recordKey, entity, keep := StreamKey, RecordKey, "call", l.opt.Retention
+	if wo {
+		streamKey, recordKey, entity, keep = WorkOrderStreamKey, WorkOrderKey, "order", l.opt.WorkOrderRetention
+	}
+	c := &chunk{evs: evs, keys: []string{streamKey(l.opt.Prefix, hotline)}}
 	keyIdx := map[string]int{}
-	c.args = append(make([]any, 0, 6+len(evs)*14), trimMode, trimVal,
-		int64(l.opt.Retention/time.Second), int64(l.opt.OpenCallTTL/time.Second), hotline, len(evs))
+	c.args = append(make([]any, 0, 7+len(evs)*14), trimMode, trimVal,
+		int64(keep/time.Second), int64(l.opt.OpenCallTTL/time.Second), hotline, entity, len(evs))
 	for _, ev := range evs {
 		idx, ok := keyIdx[ev.CallID]
 		if !ok {
-			c.keys = append(c.keys, RecordKey(l.opt.Prefix, hotline, ev.CallID))
+			c.keys = append(c.keys, recordKey(l.opt.Prefix, hotline, ev.CallID))
 			idx = len(c.keys)
 			keyIdx[ev.CallID] = idx
 		}
 		data := "{}"
-		if len(ev.Payload) > 0 {
+		switch {
+		case wo:
+			data = ev.Payload["order"]
+		case len(ev.Payload) > 0:
 			data = mustJSON(ev.Payload)
 		}
 		ops := recordOps(ev)
