@@ -117,10 +117,22 @@ func checkRecord(t *testing.T, rec map[string]string, i, events int) {
 // emitting, restarts it, and checks every event is there exactly once and in
 // per-call order, and every record complete.
 func TestOutageInBurst(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		queue int
+	}{
+		{"queue absorbs, writer spools", DefaultQueueSize},
+		{"small queue, overflow spool", 256},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOutageInBurst(t, tc.queue) })
+	}
+}
+
+func testOutageInBurst(t *testing.T, queue int) {
 	s := startDurable(t)
 	rdb := newClient(t, s.Addr)
 	opt, logs := testOptions(t, t.TempDir())
-	opt.QueueSize = 256 // small, so the overflow spool is exercised too
+	opt.QueueSize = queue
 	opt.BatchSize = 64
 	l := openLog(t, rdb, opt)
 
@@ -383,5 +395,91 @@ func TestOpenRejectsBadOptions(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), nil, Options{SpoolDir: t.TempDir()}); !errors.Is(err, ErrInvalidOptions) {
 		t.Errorf("nil client: %v", err)
+	}
+}
+
+// TestCloseWhileEmitting: every Emit that returned nil is delivered (by this
+// Log or, from the spool, by the next one); the others got ErrClosed.
+func TestCloseWhileEmitting(t *testing.T) {
+	s := startDurable(t)
+	rdb := newClient(t, s.Addr)
+	dir := t.TempDir()
+	opt, _ := testOptions(t, dir)
+	opt.QueueSize = 64
+	l, err := Open(context.Background(), rdb, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	accepted := make([]uint64, 8)
+	for w := range accepted {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := l.Call("12345", fmt.Sprintf("cw-%d", w))
+			for i := 0; ; i++ {
+				err := c.Emit(IVRChoice, map[string]string{"menu": "m", "choice": fmt.Sprint(i % 10)})
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Errorf("emit: %v", err)
+					return
+				}
+				accepted[w]++
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	s.Stop() // part of what is in flight must go to the spool
+	time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := l.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	wg.Wait()
+	s.Restart(t)
+	l2 := openLog(t, rdb, opt)
+	flush(t, l2)
+	want := map[string]uint64{}
+	for w, n := range accepted {
+		if n > 0 {
+			want[fmt.Sprintf("cw-%d", w)] = n
+		}
+	}
+	checkExactlyOnceInOrder(t, readStream(t, rdb, StreamKey(DefaultPrefix, "12345")), want)
+}
+
+// TestPoisonEventDoesNotBlock: a key of the wrong type (written by someone
+// else) makes Redis refuse that hotline's events for good; they are set
+// aside in rejected.jsonl and other hotlines keep flowing.
+func TestPoisonEventDoesNotBlock(t *testing.T) {
+	s := redistestStart(t)
+	rdb := newClient(t, s.Addr)
+	dir := t.TempDir()
+	opt, logs := testOptions(t, dir)
+	l := openLog(t, rdb, opt)
+	if err := rdb.Set(context.Background(), StreamKey(DefaultPrefix, "bad"), "not a stream", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	good, bad := l.Call("12345", "g-1"), l.Call("bad", "b-1")
+	for i := range 5 {
+		p := map[string]string{"menu": "m", "choice": fmt.Sprint(i)}
+		if err := bad.Emit(IVRChoice, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := good.Emit(IVRChoice, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, l)
+	checkExactlyOnceInOrder(t, readStream(t, rdb, StreamKey(DefaultPrefix, "12345")), map[string]uint64{"g-1": 5})
+	if st := l.Stats(); st.Rejected != 5 {
+		t.Errorf("rejected %d, want 5", st.Rejected)
+	}
+	rej, _ := os.ReadFile(filepath.Join(dir, spoolRejectFile))
+	if strings.Count(string(rej), "WRONGTYPE") != 5 || !strings.Contains(logs.String(), "redis refused event") {
+		t.Errorf("rejected file:\n%s", rej)
 	}
 }
