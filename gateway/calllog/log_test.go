@@ -427,6 +427,7 @@ func TestCloseWhileEmitting(t *testing.T) {
 					return
 				}
 				accepted[w]++
+				time.Sleep(100 * time.Microsecond) // bound the volume the test replays
 			}
 		}()
 	}

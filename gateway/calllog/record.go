@@ -139,14 +139,19 @@ local hotline, entity = ARGV[5], ARGV[6]
 local n = tonumber(ARGV[7])
 local p = 8
 local res = {}
+local seen = {}
 for i = 1, n do
   local key = KEYS[tonumber(ARGV[p])]
   local id, call, seq, ts, typ, data = ARGV[p+1], ARGV[p+2], ARGV[p+3], ARGV[p+4], ARGV[p+5], ARGV[p+6]
   local nops = tonumber(ARGV[p+7])
   local o = p + 8
   p = o + nops * 3
-  local last = tonumber(redis.call('HGET', key, 'last_seq') or '0')
-  if tonumber(seq) <= last then
+  local last = seen[key]
+  if last == nil then
+    last = tonumber(redis.call('HGET', key, 'last_seq') or '0')
+  end
+  local nseq = tonumber(seq)
+  if nseq <= last then
     res[i] = 0
   else
     if trimMode == '' then
@@ -154,6 +159,7 @@ for i = 1, n do
     else
       redis.call('XADD', KEYS[1], trimMode, '~', trimVal, '*', 'id', id, 'hotline', hotline, entity, call, 'seq', seq, 'ts', ts, 'type', typ, 'data', data)
     end
+    -- Plain sets, and the results of appends, go out in one HSET.
     local sets = {'HSET', key, 'last_seq', seq, 'last_event_at', ts}
     local expire = false
     for j = o, p - 1, 3 do
@@ -167,11 +173,11 @@ for i = 1, n do
       elseif c == 'p' then
         local cur = redis.call('HGET', key, f)
         if cur then v = cur .. ',' .. v end
-        redis.call('HSET', key, f, v)
+        sets[#sets+1] = f; sets[#sets+1] = v
       elseif c == 'a' then
         local cur = redis.call('HGET', key, f)
         if cur then v = string.sub(cur, 1, -2) .. ',' .. v .. ']' else v = '[' .. v .. ']' end
-        redis.call('HSET', key, f, v)
+        sets[#sets+1] = f; sets[#sets+1] = v
       elseif c == 'u' then
         local item = cjson.decode(v)
         local cur = redis.call('HGET', key, f)
@@ -186,12 +192,12 @@ for i = 1, n do
           end
         end
         if not found then arr[#arr+1] = item end
-        redis.call('HSET', key, f, cjson.encode(arr))
+        sets[#sets+1] = f; sets[#sets+1] = cjson.encode(arr)
       elseif c == 'd' then
         local sep = string.find(v, '|', 1, true)
         local from = redis.call('HGET', key, string.sub(v, 1, sep - 1))
-        if from and redis.call('HEXISTS', key, f) == 0 then
-          redis.call('HSET', key, f, tonumber(string.sub(v, sep + 1)) - tonumber(from))
+        if from then
+          redis.call('HSETNX', key, f, tonumber(string.sub(v, sep + 1)) - tonumber(from))
         end
       elseif c == 'x' then
         expire = true
@@ -203,6 +209,7 @@ for i = 1, n do
     elseif last == 0 then
       redis.call('EXPIRE', key, openTTL)
     end
+    seen[key] = nseq
     res[i] = 1
   end
 end
