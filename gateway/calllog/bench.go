@@ -25,8 +25,12 @@ type BenchOptions struct {
 	// Emitters is how many goroutines emit concurrently (default 4); each
 	// interleaves many calls.
 	Emitters int
-	// RedisAddr is an existing Redis to write to (under a unique prefix that
-	// is deleted afterwards). Empty: start a redis-server child from PATH.
+	// Client is an existing Redis (single, Sentinel or Cluster) to write to,
+	// under a unique prefix that is deleted afterwards. It wins over RedisAddr.
+	Client redis.UniversalClient
+	// RedisAddr is an existing Redis to write to, like Client. When both are
+	// empty, RunBench starts a redis-server child from PATH; if there is none
+	// the error wraps exec.ErrNotFound, so the caller can fall back.
 	RedisAddr string
 	// RedisServer is the redis-server binary when RedisAddr is empty
 	// (default "redis-server" from PATH).
@@ -85,22 +89,28 @@ func RunBench(ctx context.Context, opt BenchOptions) (BenchResult, error) {
 		opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	var res BenchResult
-	addr := opt.RedisAddr
-	if addr == "" {
-		srv, err := startRedisChild(ctx, opt.RedisServer)
-		if err != nil {
-			return res, fmt.Errorf("bench calllog: %w", err)
+	rdb := opt.Client
+	if rdb == nil {
+		addr := opt.RedisAddr
+		if addr == "" {
+			srv, err := startRedisChild(ctx, opt.RedisServer)
+			if err != nil {
+				return res, fmt.Errorf("bench calllog: %w", err)
+			}
+			defer srv.stop()
+			addr = srv.addr
+			res.Redis = "child " + srv.version + " on " + addr
+		} else {
+			res.Redis = addr
 		}
-		defer srv.stop()
-		addr = srv.addr
-		res.Redis = "child " + srv.version + " on " + addr
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		defer c.Close()
+		rdb = c
 	} else {
-		res.Redis = addr
+		res.Redis = "given client"
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		return res, fmt.Errorf("bench calllog: ping redis %s: %w", addr, err)
+		return res, fmt.Errorf("bench calllog: ping redis: %w", err)
 	}
 	spool := opt.SpoolDir
 	if spool == "" {

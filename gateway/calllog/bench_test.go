@@ -2,7 +2,9 @@ package calllog
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -122,5 +124,12 @@ func BenchmarkRawXAdd(b *testing.B) {
 func waitQueue(l *Log) {
 	for l.Stats().Queued > 0 {
 		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+func TestRunBenchNoRedisServer(t *testing.T) {
+	_, err := RunBench(context.Background(), BenchOptions{Events: 10, RedisServer: "no-such-redis-server-binary"})
+	if !errors.Is(err, exec.ErrNotFound) {
+		t.Fatalf("got %v, want an error wrapping exec.ErrNotFound", err)
 	}
 }

@@ -59,3 +59,19 @@ func FuzzValidatePayload(f *testing.F) {
 		_ = ev.Validate()
 	})
 }
+
+// FuzzDecodeWorkOrder: any bytes on the work-order path get a verdict.
+func FuzzDecodeWorkOrder(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "workorder.golden.json")); err == nil {
+		f.Add(string(b))
+	}
+	f.Add(`{"order_no":"x"}`)
+	f.Add(`{"order_no":1}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := decodeWorkOrder(s)
+		if err == nil {
+			_ = w.Validate(DefaultRegionCodes)
+		}
+	})
+}
