@@ -105,7 +105,7 @@ func BenchmarkRawXAdd(b *testing.B) {
 	rdb := redis.NewClient(&redis.Options{Addr: s.Addr})
 	defer rdb.Close()
 	ctx := context.Background()
-	data := mustJSON(map[string]string{"menu": "main", "choice": "2"})
+	data := payloadJSON(map[string]string{"menu": "main", "choice": "2"})
 	var g idGen
 	b.ResetTimer()
 	start := time.Now()
@@ -131,5 +131,31 @@ func TestRunBenchNoRedisServer(t *testing.T) {
 	_, err := RunBench(context.Background(), BenchOptions{Events: 10, RedisServer: "no-such-redis-server-binary"})
 	if !errors.Is(err, exec.ErrNotFound) {
 		t.Fatalf("got %v, want an error wrapping exec.ErrNotFound", err)
+	}
+}
+
+// BenchmarkEmitOnly is Emit's own cost (validate, id, enqueue) with no
+// writer running beside it: what a call goroutine pays per event.
+func BenchmarkEmitOnly(b *testing.B) {
+	const ring = 1 << 16
+	l := &Log{opt: Options{SpoolDir: "unused"}.withDefaults(), q: make([]Event, ring), wake: make(chan struct{}, 1)}
+	script := benchScript()
+	calls := make([]*Call, 1000)
+	for i := range calls {
+		calls[i] = l.Call("12345", fmt.Sprintf("e-%d", i))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if l.qLen == ring {
+			b.StopTimer()
+			l.qLen, l.qHead = 0, 0
+			b.StartTimer()
+		}
+		c := calls[i%len(calls)]
+		e := script[int(c.seq)%len(script)]
+		if err := c.Emit(e.t, e.p); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

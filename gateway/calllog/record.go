@@ -1,9 +1,6 @@
 package calllog
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "strconv"
 
 // op is one change to a call record, applied by applyScript.
 type op struct {
@@ -45,11 +42,9 @@ func recordOps(ev *Event) []op {
 		set("severity", "severity")
 		set("route", "route")
 	case KBAnswered:
-		item := map[string]any{"entry": p["entry"], "at": ev.TimeMS}
-		if n, err := strconv.ParseInt(p["version"], 10, 64); err == nil {
-			item["version"] = n
-		}
-		ops = append(ops, op{"a", "faq", mustJSON(item)}, op{"i", "faq_count", "1"})
+		version, _ := strconv.ParseInt(p["version"], 10, 64)
+		item := objJSON(str("entry", p["entry"]), num("version", version), num("at", ev.TimeMS))
+		ops = append(ops, op{"a", "faq", item}, op{"i", "faq_count", "1"})
 	case QueueEntered:
 		set("queue", "queue")
 		ops = append(ops, op{"n", "queued_at", ts})
@@ -65,26 +60,15 @@ func recordOps(ev *Event) []op {
 			op{"p", "agents", p["agent"]},
 		)
 	case TransferRequested:
-		item := map[string]any{"id": p["xfer"], "target": p["target"], "requested_at": ev.TimeMS, "outcome": "requested"}
-		if v, ok := p["mode"]; ok {
-			item["mode"] = v
-		}
-		if v, ok := p["agent"]; ok {
-			item["agent"] = v
-		}
-		ops = append(ops, op{"u", "transfers", mustJSON(item)}, op{"i", "transfer_count", "1"})
+		item := objJSON(str("id", p["xfer"]), str("target", p["target"]), str("mode", p["mode"]), str("agent", p["agent"]),
+			num("requested_at", ev.TimeMS), str("outcome", "requested"))
+		ops = append(ops, op{"u", "transfers", item}, op{"i", "transfer_count", "1"})
 	case TransferConsultAnswered:
-		item := map[string]any{"id": p["xfer"], "consult_answered_at": ev.TimeMS, "outcome": "consulting"}
-		if v, ok := p["party"]; ok {
-			item["party"] = v
-		}
-		ops = append(ops, op{"u", "transfers", mustJSON(item)})
+		item := objJSON(str("id", p["xfer"]), str("party", p["party"]), num("consult_answered_at", ev.TimeMS), str("outcome", "consulting"))
+		ops = append(ops, op{"u", "transfers", item})
 	case TransferCompleted, TransferThreeWay, TransferCancelled, TransferFailed:
-		item := map[string]any{"id": p["xfer"], "outcome": transferOutcome[ev.Type], "ended_at": ev.TimeMS}
-		if v, ok := p["reason"]; ok {
-			item["reason"] = v
-		}
-		ops = append(ops, op{"u", "transfers", mustJSON(item)})
+		item := objJSON(str("id", p["xfer"]), str("outcome", transferOutcome[ev.Type]), str("reason", p["reason"]), num("ended_at", ev.TimeMS))
+		ops = append(ops, op{"u", "transfers", item})
 	case DispatchCreated:
 		set("work_order", "order")
 		set("work_order_kind", "kind")
@@ -111,15 +95,6 @@ var transferOutcome = map[Type]string{
 	TransferThreeWay:  "threeway",
 	TransferCancelled: "cancelled",
 	TransferFailed:    "failed",
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// Only maps of strings and numbers reach here.
-		panic("calllog: marshal record item: " + err.Error())
-	}
-	return string(b)
 }
 
 // applySrc appends a batch of events of one hotline to its stream and

@@ -411,7 +411,7 @@ func (l *Log) buildChunk(hotline string, wo bool, evs []*Event, trimMode, trimVa
 		case wo:
 			data = ev.Payload["order"]
 		case len(ev.Payload) > 0:
-			data = mustJSON(ev.Payload)
+			data = payloadJSON(ev.Payload)
 		}
 		ops := recordOps(ev)
 		c.args = append(c.args, idx, ev.ID, ev.CallID, seqString(ev.Seq), ev.TimeMS, string(ev.Type), data, len(ops))
