@@ -13,6 +13,9 @@ var (
 	// ErrSpool is returned when the local spool cannot be written: the one
 	// case in which an event could be lost, so callers should alert.
 	ErrSpool = errors.New("calllog: spool write failed")
+	// ErrSpoolLocked is returned by Open when another Log holds the spool
+	// directory.
+	ErrSpoolLocked = errors.New("calllog: spool directory locked")
 	// ErrInvalidWorkOrder wraps every validation failure of a WorkOrder.
 	ErrInvalidWorkOrder = errors.New("calllog: invalid work order")
 )

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,7 @@ type Log struct {
 	// Owned by the writer goroutine.
 	wsp      *spoolFile // writer spool
 	rej      *os.File
+	lock     *os.File
 	held     []Event // popped but neither delivered nor spooled
 	down     bool
 	backoff  time.Duration
@@ -100,16 +102,22 @@ func Open(ctx context.Context, rdb redis.UniversalClient, opt Options) (*Log, er
 		done:   make(chan struct{}),
 	}
 	var err error
+	if l.lock, err = lockDir(opt.SpoolDir); err != nil {
+		return nil, fmt.Errorf("open call log: %w", err)
+	}
 	if l.wsp, err = openSpool(opt.SpoolDir, spoolWriterFile, l.log); err != nil {
+		l.lock.Close()
 		return nil, fmt.Errorf("open call log: %w", err)
 	}
 	if l.ofl, err = openSpool(opt.SpoolDir, spoolOverflowFile, l.log); err != nil {
 		l.wsp.close()
+		l.lock.Close()
 		return nil, fmt.Errorf("open call log: %w", err)
 	}
-	if l.rej, err = os.OpenFile(opt.SpoolDir+string(os.PathSeparator)+spoolRejectFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+	if l.rej, err = os.OpenFile(filepath.Join(opt.SpoolDir, spoolRejectFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
 		l.wsp.close()
 		l.ofl.close()
+		l.lock.Close()
 		return nil, fmt.Errorf("open call log: %w", err)
 	}
 	if l.ofl.pending() {
@@ -258,7 +266,7 @@ func (l *Log) Close(ctx context.Context) error {
 	l.mu.Lock()
 	err := errors.Join(l.oflErr, l.ofl.close())
 	l.mu.Unlock()
-	err = errors.Join(err, l.wsp.close(), l.rej.Close())
+	err = errors.Join(err, l.wsp.close(), l.rej.Close(), l.lock.Close())
 	if err != nil {
 		return fmt.Errorf("close call log: %w", err)
 	}

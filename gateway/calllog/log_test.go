@@ -330,22 +330,40 @@ func TestReplayIsIdempotent(t *testing.T) {
 	checkRecord(t, rdb.HGetAll(context.Background(), RecordKey(DefaultPrefix, "12345", "d-1")).Val(), 2, len(evs))
 }
 
-func TestTrimmingMaxLen(t *testing.T) {
-	s := redistestStart(t)
-	rdb := newClient(t, s.Addr)
-	opt, _ := testOptions(t, t.TempDir())
-	opt.MaxLen = 100
-	l := openLog(t, rdb, opt)
-	for i := range 2000 {
-		c := l.Call("12345", fmt.Sprintf("m-%d", i))
-		if err := c.Emit(IVRChoice, map[string]string{"menu": "main", "choice": "1"}); err != nil {
-			t.Fatal(err)
-		}
+func TestTrimming(t *testing.T) {
+	cases := []struct {
+		name     string
+		maxLen   int64
+		minAge   time.Duration
+		min, max int64
+	}{
+		{"maxlen ~100", 100, 0, 100, 400},
+		{"minid ~ now-50ms", 0, 50 * time.Millisecond, 1, 1300},
+		{"none", 0, 0, 2000, 2000},
 	}
-	flush(t, l)
-	n := rdb.XLen(context.Background(), StreamKey(DefaultPrefix, "12345")).Val()
-	if n < 100 || n > 400 {
-		t.Errorf("xlen %d after 2000 events with MAXLEN ~ 100", n)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := redistestStart(t)
+			rdb := newClient(t, s.Addr)
+			opt, _ := testOptions(t, t.TempDir())
+			opt.MaxLen, opt.MinIDAge = tc.maxLen, tc.minAge
+			l := openLog(t, rdb, opt)
+			for i := range 2000 {
+				if i == 1000 {
+					flush(t, l)
+					time.Sleep(100 * time.Millisecond) // the first half is now older than 50ms
+				}
+				c := l.Call("12345", fmt.Sprintf("m-%d", i))
+				if err := c.Emit(IVRChoice, map[string]string{"menu": "main", "choice": "1"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			flush(t, l)
+			n := rdb.XLen(context.Background(), StreamKey(DefaultPrefix, "12345")).Val()
+			if n < tc.min || n > tc.max {
+				t.Errorf("xlen %d after 2000 events, want %d..%d", n, tc.min, tc.max)
+			}
+		})
 	}
 }
 
@@ -482,5 +500,25 @@ func TestPoisonEventDoesNotBlock(t *testing.T) {
 	rej, _ := os.ReadFile(filepath.Join(dir, spoolRejectFile))
 	if strings.Count(string(rej), "WRONGTYPE") != 5 || !strings.Contains(logs.String(), "redis refused event") {
 		t.Errorf("rejected file:\n%s", rej)
+	}
+}
+
+func TestSpoolDirLocked(t *testing.T) {
+	s := redistestStart(t)
+	rdb := newClient(t, s.Addr)
+	opt, _ := testOptions(t, t.TempDir())
+	l := openLog(t, rdb, opt)
+	if _, err := Open(context.Background(), rdb, opt); !errors.Is(err, ErrSpoolLocked) {
+		t.Fatalf("second Open on the same dir: %v, want ErrSpoolLocked", err)
+	}
+	if err := l.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Open(context.Background(), rdb, opt)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	if err := l2.Close(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
