@@ -141,6 +141,9 @@ func Open(ctx context.Context, rdb redis.UniversalClient, opt Options) (*Log, er
 // successful Emit. Emit returns ErrClosed after Close, an ErrInvalidEvent
 // error for bad input, or ErrSpool if the disk refuses the event.
 func (l *Log) Emit(ev Event) error {
+	if l == nil || l.q == nil {
+		return ErrClosed // a nil or never-opened Log: refuse, do not panic
+	}
 	if ev.TimeMS == 0 {
 		ev.TimeMS = time.Now().UnixMilli()
 	}
@@ -246,6 +249,9 @@ func (l *Log) Flush(ctx context.Context) error {
 // spool files. Events still spooled are replayed by the next Open over the
 // same directory. Close is safe to call more than once.
 func (l *Log) Close(ctx context.Context) error {
+	if l == nil || l.q == nil {
+		return nil
+	}
 	l.mu.Lock()
 	already := l.closed
 	l.closed = true

@@ -522,3 +522,20 @@ func TestSpoolDirLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestNilAndUnopenedLogRefuse(t *testing.T) {
+	var nilLog *Log
+	ev := Event{Hotline: "12345", CallID: "c", Seq: 1, Type: CallEnded, Payload: map[string]string{"cause": "system"}}
+	if err := nilLog.Emit(ev); !errors.Is(err, ErrClosed) {
+		t.Errorf("nil log: %v", err)
+	}
+	if err := nilLog.Call("12345", "c").Emit(CallEnded, map[string]string{"cause": "system"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("nil log call: %v", err)
+	}
+	if err := (&Log{}).Emit(ev); !errors.Is(err, ErrClosed) {
+		t.Errorf("zero log: %v", err)
+	}
+	if err := nilLog.Close(context.Background()); err != nil {
+		t.Errorf("close nil log: %v", err)
+	}
+}
