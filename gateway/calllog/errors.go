@@ -16,6 +16,9 @@ var (
 	// ErrSpoolLocked is returned by Open when another Log holds the spool
 	// directory.
 	ErrSpoolLocked = errors.New("calllog: spool directory locked")
+	// ErrNotFound is returned by the readers when a record does not exist
+	// (never written, or expired).
+	ErrNotFound = errors.New("calllog: record not found")
 	// ErrInvalidWorkOrder wraps every validation failure of a WorkOrder.
 	ErrInvalidWorkOrder = errors.New("calllog: invalid work order")
 )

@@ -49,7 +49,7 @@ func TestOneCallStreamAndRecord(t *testing.T) {
 		t.Errorf("first entry envelope %v", msgs[0].Values)
 	}
 
-	rec, err := rdb.HGetAll(context.Background(), RecordKey(DefaultPrefix, "12345", "c-1")).Result()
+	rec, err := ReadRecord(context.Background(), rdb, DefaultPrefix, "12345", "c-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,11 +94,11 @@ var (
 	Urgencies    = []string{"normal", "urgent", "very_urgent"}
 	// Handlings (办理方式): 直接答复 direct_answer, 三方通话 three_way, 转办
 	// assign, 转110/119/120/122 transfer_1xx.
-	Handlings       = []string{"direct_answer", "three_way", "assign", "transfer_110", "transfer_119", "transfer_120", "transfer_122"}
-	Satisfactions   = []string{"very_satisfied", "satisfied", "basically_satisfied", "unsatisfied", "very_unsatisfied"}
-	Directions      = []string{"12345_to_110", "110_to_12345"}
-	TransferModes   = []string{"one_click", "three_way", "dispatch"}
-	FeedbackStatues = []string{"pending", "accepted", "in_progress", "done", "returned"}
+	Handlings        = []string{"direct_answer", "three_way", "assign", "transfer_110", "transfer_119", "transfer_120", "transfer_122"}
+	Satisfactions    = []string{"very_satisfied", "satisfied", "basically_satisfied", "unsatisfied", "very_unsatisfied"}
+	Directions       = []string{"12345_to_110", "110_to_12345"}
+	TransferModes    = []string{"one_click", "three_way", "dispatch"}
+	FeedbackStatuses = []string{"pending", "accepted", "in_progress", "done", "returned"}
 )
 
 // MaxSummaryLen bounds the 摘要 and 事发地址, in characters.
@@ -198,7 +198,7 @@ func (w *WorkOrder) Validate(regions []string) error {
 		id("police.police_no", p.PoliceNo, true)
 		enum("police.direction", p.Direction, Directions)
 		enum("police.transfer_mode", p.TransferMode, TransferModes)
-		enum("police.feedback_status", p.FeedbackStatus, FeedbackStatues)
+		enum("police.feedback_status", p.FeedbackStatus, FeedbackStatuses)
 	} else if w.Kind == "police" || strings.HasPrefix(w.Handling, "transfer_110") {
 		bad("police link is required for a 110 order")
 	}

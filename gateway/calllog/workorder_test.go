@@ -179,4 +179,14 @@ func TestPutWorkOrder(t *testing.T) {
 	if st := l.Stats(); st.Duplicates != 1 {
 		t.Errorf("replayed revision not skipped: %+v", st)
 	}
+	back, rev, err := ReadWorkOrder(ctx, rdb, DefaultPrefix, "12345", w.OrderNo)
+	if err != nil || rev != 2 || back.Revisit == nil || back.Summary != w.Summary {
+		t.Errorf("ReadWorkOrder = %+v, %d, %v", back, rev, err)
+	}
+	if _, _, err := ReadWorkOrder(ctx, rdb, DefaultPrefix, "12345", "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing order: %v", err)
+	}
+	if _, err := ReadRecord(ctx, rdb, DefaultPrefix, "12345", "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing record: %v", err)
+	}
 }
