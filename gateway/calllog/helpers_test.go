@@ -182,7 +182,9 @@ func checkExactlyOnceInOrder(t *testing.T, entries []streamEntry, want map[strin
 	}
 }
 
-func redistestStart(t testing.TB) *redistest.Server { return redistest.Start(t) }
+func redistestStart(t testing.TB, args ...string) *redistest.Server {
+	return redistest.Start(t, args...)
+}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
