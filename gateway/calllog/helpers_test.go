@@ -17,8 +17,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Outage tests make go-redis print every refused dial; the Log's own
+	// warnings are what the tests look at.
+	redis.SetLogger(quietRedis{})
 	goleak.VerifyTestMain(m)
 }
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // logBuf collects log output so tests can assert on warnings.
 type logBuf struct {

@@ -57,6 +57,7 @@ type Log struct {
 
 	busy       atomic.Bool
 	wspPending atomic.Bool
+	wspBytes   atomic.Int64 // undelivered bytes of the writer spool
 	redisDown  atomic.Bool
 
 	emitted, written, dups, spooled, overflowed, replayed, rejected atomic.Uint64
@@ -72,6 +73,7 @@ type Stats struct {
 	Replayed   uint64 // delivered to Redis from a spool file
 	Rejected   uint64 // refused by Redis or corrupt in a spool: saved to rejected.jsonl
 	Queued     int    // in memory now
+	SpoolBytes int64  // on disk, not yet delivered (both spool files)
 	RedisDown  bool
 }
 
@@ -125,6 +127,7 @@ func Open(ctx context.Context, rdb redis.UniversalClient, opt Options) (*Log, er
 		l.overflow = true
 	}
 	l.wspPending.Store(l.wsp.pending())
+	l.wspBytes.Store(l.wsp.unread())
 	if l.wsp.pending() || l.ofl.pending() {
 		l.log.Info("calllog: replaying spool left by an earlier run",
 			"dir", opt.SpoolDir, "spool_bytes", l.wsp.unread(), "overflow_bytes", l.ofl.unread())
@@ -200,6 +203,7 @@ func (l *Log) signal() {
 func (l *Log) Stats() Stats {
 	l.mu.Lock()
 	queued := l.qLen
+	oflBytes := l.ofl.unread()
 	l.mu.Unlock()
 	return Stats{
 		Emitted:    l.emitted.Load(),
@@ -210,6 +214,7 @@ func (l *Log) Stats() Stats {
 		Replayed:   l.replayed.Load(),
 		Rejected:   l.rejected.Load(),
 		Queued:     queued,
+		SpoolBytes: oflBytes + l.wspBytes.Load(),
 		RedisDown:  l.redisDown.Load(),
 	}
 }

@@ -167,7 +167,7 @@ func testOutageInBurst(t *testing.T, queue int) {
 	emitted.Wait()
 	waitFor(t, "redis seen down and events spooled", func() bool {
 		st := l.Stats()
-		return st.RedisDown && st.Spooled+st.Overflowed > 0
+		return st.RedisDown && st.Spooled+st.Overflowed > 0 && st.SpoolBytes > 0
 	})
 	s.Restart(t)
 	close(phase[1])
@@ -177,6 +177,9 @@ func testOutageInBurst(t *testing.T, queue int) {
 
 	st := l.Stats()
 	t.Logf("stats: %+v", st)
+	if st.SpoolBytes != 0 || st.Queued != 0 {
+		t.Errorf("backlog left after flush: %+v", st)
+	}
 	if st.Spooled+st.Overflowed == 0 {
 		t.Errorf("nothing was spooled during the outage: the test did not exercise it")
 	}

@@ -77,7 +77,10 @@ func (l *Log) markUp() {
 // then overflow spool.
 func (l *Log) step() bool {
 	l.busy.Store(true)
-	defer func() { l.busy.Store(len(l.held) > 0) }()
+	defer func() {
+		l.busy.Store(len(l.held) > 0)
+		l.wspBytes.Store(l.wsp.unread())
+	}()
 
 	if l.wsp.pending() {
 		if !l.canTry() {
