@@ -39,6 +39,9 @@ type BenchOptions struct {
 	SpoolDir string
 	// Logger receives the Log's warnings (default: discarded).
 	Logger *slog.Logger
+	// Log tunes the Log under test (queue, batch sizes, trimming...);
+	// Prefix, SpoolDir and Logger are set by RunBench.
+	Log Options
 }
 
 // BenchResult is what `liandong bench calllog` prints.
@@ -125,7 +128,9 @@ func RunBench(ctx context.Context, opt BenchOptions) (BenchResult, error) {
 	prefix := "liandong:bench:" + g.next(time.Now().UnixMilli()) + ":"
 	defer cleanupPrefix(context.WithoutCancel(ctx), rdb, prefix)
 
-	l, err := Open(ctx, rdb, Options{Prefix: prefix, SpoolDir: spool, Logger: opt.Logger})
+	lopt := opt.Log
+	lopt.Prefix, lopt.SpoolDir, lopt.Logger = prefix, spool, opt.Logger
+	l, err := Open(ctx, rdb, lopt)
 	if err != nil {
 		return res, fmt.Errorf("bench calllog: %w", err)
 	}
@@ -178,7 +183,7 @@ func RunBench(ctx context.Context, opt BenchOptions) (BenchResult, error) {
 							break
 						}
 						if len(ls)%256 == 0 {
-							for l.Stats().Queued > DefaultQueueSize/2 {
+							for l.Stats().Queued > l.opt.QueueSize/2 {
 								time.Sleep(50 * time.Microsecond)
 							}
 						}

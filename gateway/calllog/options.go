@@ -11,7 +11,7 @@ import (
 const (
 	DefaultPrefix             = "liandong:"
 	DefaultQueueSize          = 65536
-	DefaultBatchSize          = 1024
+	DefaultBatchSize          = 4096
 	DefaultScriptBatch        = 128
 	DefaultRetention          = 30 * 24 * time.Hour
 	DefaultOpenCallTTL        = 48 * time.Hour
@@ -33,7 +33,8 @@ type Options struct {
 	// it is full, Emit writes to the overflow spool instead.
 	QueueSize int
 	// BatchSize is the most events the writer sends in one pipeline
-	// (default 1024).
+	// (default 4096). Batches only grow this big when a backlog exists, so
+	// this costs no latency at low rates.
 	BatchSize int
 	// ScriptBatch is the most events applied by one script call (default
 	// 128); bounds how long Redis is busy with one call.
