@@ -542,3 +542,57 @@ func TestNilAndUnopenedLogRefuse(t *testing.T) {
 		t.Errorf("close nil log: %v", err)
 	}
 }
+
+// TestEmitNeverWaitsOnRedis: with Redis refusing every write (CLIENT PAUSE
+// WRITE: connections stay open, scripts just hang), Emit keeps returning
+// at once; everything arrives once and in order after the pause ends.
+func TestEmitNeverWaitsOnRedis(t *testing.T) {
+	s := startDurable(t)
+	rdb := newClient(t, s.Addr)
+	admin := newClient(t, s.Addr)
+	opt, _ := testOptions(t, t.TempDir())
+	opt.QueueSize = 128
+	l := openLog(t, rdb, opt)
+	ctx := context.Background()
+
+	calls := make([]*Call, 30)
+	for i := range calls {
+		calls[i] = l.Call("12345", fmt.Sprintf("p-%d", i))
+		if err := calls[i].Emit(CallStarted, map[string]string{"caller": "13812345678", "line": "12345"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, l)
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", 60000, "WRITE").Err(); err != nil {
+		t.Fatalf("pause: %v", err)
+	}
+	paused := true
+	defer func() {
+		if paused {
+			admin.Do(ctx, "CLIENT", "UNPAUSE")
+		}
+	}()
+	before := l.Stats().Written
+	for round := range 100 {
+		for _, c := range calls {
+			if err := c.Emit(IVRChoice, map[string]string{"menu": "m", "choice": fmt.Sprint(round % 10)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// All 3000 Emits returned while Redis took nothing: they did not wait.
+	if w := l.Stats().Written; w != before {
+		t.Fatalf("redis applied %d events during the pause; the test did not hold it", w-before)
+	}
+	if err := admin.Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	paused = false
+	flush(t, l)
+	want := map[string]uint64{}
+	for _, c := range calls {
+		want[c.ID()] = 101
+	}
+	checkExactlyOnceInOrder(t, readStream(t, rdb, StreamKey(DefaultPrefix, "12345")), want)
+	t.Logf("stats: %+v", l.Stats())
+}
