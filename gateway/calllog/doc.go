@@ -14,5 +14,10 @@
 // overflow spool. Spools are replayed in order, before anything newer, when
 // Redis returns or when a new Log opens over the same directory.
 //
+// Work orders (工单 / 警单) go the same way, one revision at a time, to a
+// work-order stream per hotline (PutWorkOrder); ReadRecord and ReadWorkOrder
+// read records back for the API. RunBench measures the whole path against
+// a real redis-server.
+//
 // The Redis layout is documented in docs/redis-schema.md.
 package calllog
