@@ -96,4 +96,3 @@ func AnswerTexts(entries []knowledge.Entry, now time.Time) []string {
 func PrerenderEntries(ctx context.Context, t TTS, entries []knowledge.Entry, workers int) (PrerenderResult, error) {
 	return Prerender(ctx, t, AnswerTexts(entries, time.Now()), workers)
 }
-
