@@ -501,6 +501,8 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 	if to, ok := s.hotkey(ctx, n, pending); ok {
 		return to, nil, nil
 	}
+	// A key pressed during the introduction answers the first menu (type-ahead).
+	first := pending
 	itemText := s.texts(n.Item)
 	var back byte
 	if n.Back != "" {
@@ -532,9 +534,10 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 		}
 		p := Prompt{Sounds: []string{uri}, Text: strings.Join(parts, "，"), BargeIn: true}
 		canBack := back != 0 && len(stack) > 0
-		a, err := s.ask(ctx, n, p, p, func(d byte) bool {
+		a, err := s.askFrom(ctx, n, first, p, p, func(d byte) bool {
 			return d >= '1' && int(d-'1') < len(items) || canBack && d == back
 		})
+		first = 0
 		switch {
 		case err != nil:
 			return "", nil, err
