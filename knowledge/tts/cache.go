@@ -151,15 +151,16 @@ func (c *Cache) scan() error {
 
 // HashOf is the hash Render gives text.
 func (c *Cache) HashOf(text string) string {
-	return Hash(c.eng.Name(), c.eng.Voice(), speech.Normalize(strings.TrimSpace(text)))
+	return Hash(c.eng.Name(), c.eng.Voice(), Speakable(text))
 }
 
-// Render returns the rendered item of text, from the cache or made now.
+// Render returns the rendered item of text (made Speakable), from the
+// cache or made now.
 // Concurrent renders of one text share one synthesis. The caller waits
 // until the item is ready or ctx ends; the synthesis itself is bounded by
 // Options.Timeout and, once started, finishes for the next caller.
 func (c *Cache) Render(ctx context.Context, text string) (Item, error) {
-	text = speech.Normalize(strings.TrimSpace(text))
+	text = Speakable(text)
 	switch n := utf8.RuneCountInString(text); {
 	case n == 0:
 		return Item{}, ErrEmptyText

@@ -112,3 +112,20 @@ func TestHash(t *testing.T) {
 		}
 	}
 }
+
+func TestSpeakable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"住建/物业请按7", "住建、物业请按七"},
+		{"请拨打12345", "请拨打幺二三四五"},
+		{"上涨30%", "上涨百分之三十"},
+		{"按#键或*键", "按井号键或星号键"},
+		{"周一~周五", "周一至周五"},
+		{"  您好 ", "您好"},
+		{"交管12123", "交管幺二幺二三"},
+	}
+	for _, tc := range tests {
+		if got := Speakable(tc.in); got != tc.want {
+			t.Errorf("Speakable(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
