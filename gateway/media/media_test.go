@@ -130,9 +130,12 @@ func TestServeWav(t *testing.T) {
 		t.Fatalf("HEAD: %d %v, %d bytes", resp.StatusCode, resp.Header, len(body))
 	}
 
-	resp, _ = fetch(t, http.MethodGet, url, http.Header{"If-None-Match": {`"` + it.Hash + `"`}})
-	if resp.StatusCode != http.StatusNotModified {
-		t.Errorf("revalidation: %d", resp.StatusCode)
+	// res_http_media_cache revalidates an expired entry with HEAD and If-None-Match.
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		resp, _ = fetch(t, m, url, http.Header{"If-None-Match": {`"` + it.Hash + `"`}})
+		if resp.StatusCode != http.StatusNotModified {
+			t.Errorf("%s revalidation: %d", m, resp.StatusCode)
+		}
 	}
 
 	// A changed text is a new URL; the old one still serves the old audio.
