@@ -78,6 +78,10 @@ type runResult struct {
 
 // run runs the consult flow over the sample FAQ; script presses keys.
 func run(t *testing.T, script func(caller)) runResult {
+	return runOn(t, kbmenu.NewList(sample(t)), script)
+}
+
+func runOn(t *testing.T, list *kbmenu.List, script func(caller)) runResult {
 	set, err := ivr.LoadFile("testdata/consult.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +90,7 @@ func run(t *testing.T, script func(caller)) runResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMenu(t, kbmenu.NewList(sample(t)), kbmenu.Options{TTS: &memTTS{}, More: "更多部门"})
+	m := newMenu(t, list, kbmenu.Options{TTS: &memTTS{}, More: "更多部门"})
 	rec := &recorder{}
 	eng := ivr.NewEngine(ivr.Deps{Knowledge: m, Speaker: m, Reporter: rec})
 	c := ivrtest.NewMemCall("call-1", "12345", "13812345678", 100*time.Millisecond)
@@ -195,6 +199,38 @@ func TestConsultAfterAnswer(t *testing.T) {
 		}
 		if n := len(r.rec.find(ivr.EventInvalid)); n != 1 {
 			t.Errorf("%d invalid steps, want 1 (the * at the top)", n)
+		}
+	})
+}
+
+// An editor publishes while the caller is in the menus: the call keeps the
+// digits and the text it was offered; the next call hears the new version.
+func TestConsultPublishDuringCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		es := sample(t)
+		list := kbmenu.NewList(es)
+		r := runOn(t, list, func(c caller) {
+			c.c.Press("11")
+			c.after(1, firstQuestion, "")
+			es2 := slices.Clone(es[1:]) // kb-001 archived, kb-002 at version 2
+			es2[0].Version, es2[0].Answer = 2, "新的答复。"
+			list.Set(es2)
+			c.c.Press("2")
+			c.after(1, "重听请按1", "2")    // main menu, then the consult menus again
+			c.after(2, "政策咨询请按1", "11") // the call's first menus: kb-001 still there
+			c.after(2, firstQuestion, "1")
+			c.after(2, "重听请按1", "0")
+		})
+		if got := answers(r.rec); !slices.Equal(got, []string{"kb-002@1/", "kb-001@1/"}) {
+			t.Errorf("first call heard %v, want the version it was offered", got)
+		}
+		r = runOn(t, list, func(c caller) {
+			c.c.Press("11")
+			c.after(1, "请按1", "1")
+			c.after(1, "重听请按1", "0")
+		})
+		if got := answers(r.rec); !slices.Equal(got, []string{"kb-002@2/"}) {
+			t.Errorf("next call heard %v, want version 2", got)
 		}
 	})
 }

@@ -127,17 +127,16 @@ func (c *Cache) scan() error {
 		if !ok || !ValidHash(hash) || !de.Type().IsRegular() {
 			continue
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		f, err := ParseWAV(b)
+		f, size, err := statWAV(path)
 		if err != nil {
 			os.Remove(path)
 			continue
 		}
-		info, _ := de.Info()
-		fs = append(fs, found{Item{Hash: hash, Path: path, Size: int64(len(b)), Duration: f.Duration()}, info.ModTime()})
+		info, err := de.Info()
+		if err != nil {
+			continue
+		}
+		fs = append(fs, found{Item{Hash: hash, Path: path, Size: size, Duration: f.Duration()}, info.ModTime()})
 	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].mod.Before(fs[j].mod) })
 	c.mu.Lock()

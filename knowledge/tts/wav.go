@@ -3,6 +3,8 @@ package tts
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
+	"os"
 	"time"
 )
 
@@ -31,8 +33,14 @@ func (f Format) Duration() time.Duration {
 // ParseWAV reads the RIFF/WAVE header of b: PCM only. A data chunk whose
 // declared size runs past the end (a streamed header) counts what is there.
 func ParseWAV(b []byte) (Format, error) {
-	bad := func(format string, a ...any) (Format, error) {
-		return Format{}, fmt.Errorf("parse wav: %s: %w", fmt.Sprintf(format, a...), ErrBadAudio)
+	f, _, err := parseWAV(b)
+	return f, err
+}
+
+// parseWAV also returns where the audio data starts.
+func parseWAV(b []byte) (Format, int, error) {
+	bad := func(format string, a ...any) (Format, int, error) {
+		return Format{}, 0, fmt.Errorf("parse wav: %s: %w", fmt.Sprintf(format, a...), ErrBadAudio)
 	}
 	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
 		return bad("no RIFF/WAVE header")
@@ -63,7 +71,7 @@ func ParseWAV(b []byte) (Format, error) {
 				return bad("data before fmt")
 			}
 			f.DataBytes = min(size, int64(len(b)-body))
-			return f, nil
+			return f, body, nil
 		}
 		next := int64(body) + size + size&1
 		if next > int64(len(b)) {
@@ -72,4 +80,29 @@ func ParseWAV(b []byte) (Format, error) {
 		off = int(next)
 	}
 	return bad("no data chunk")
+}
+
+// statWAV reads the header of a wav file (not the audio) and its size.
+func statWAV(path string) (Format, int64, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return Format{}, 0, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return Format{}, 0, err
+	}
+	head := make([]byte, min(st.Size(), 4096))
+	if _, err := io.ReadFull(fh, head); err != nil {
+		return Format{}, 0, err
+	}
+	f, off, err := parseWAV(head)
+	if err != nil {
+		return Format{}, 0, err
+	}
+	// The header declares the data length; the file may hold less.
+	declared := int64(binary.LittleEndian.Uint32(head[off-4:]))
+	f.DataBytes = min(declared, st.Size()-int64(off))
+	return f, st.Size(), nil
 }
