@@ -90,7 +90,8 @@ func runOn(t *testing.T, list *kbmenu.List, script func(caller)) runResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newMenu(t, list, kbmenu.Options{TTS: &memTTS{}, More: "更多部门"})
+	// The paging title comes from the flow file, as the gateway wires it.
+	m := newMenu(t, list, kbmenu.Options{TTS: &memTTS{}, More: set.Prompts["kb_next"]})
 	rec := &recorder{}
 	eng := ivr.NewEngine(ivr.Deps{Knowledge: m, Speaker: m, Reporter: rec})
 	c := ivrtest.NewMemCall("call-1", "12345", "13812345678", 100*time.Millisecond)
