@@ -26,6 +26,23 @@ var symbols = strings.NewReplacer(
 // and the symbols the voice would read in English as Chinese words.
 // Latin words (APP) are left to the engine.
 func Speakable(text string) string {
-	text = percentRE.ReplaceAllString(strings.TrimSpace(text), "百分之$1")
-	return symbols.Replace(speech.Normalize(text))
+	text = strings.TrimSpace(text)
+	if strings.ContainsFunc(text, isPercent) {
+		text = percentRE.ReplaceAllString(text, "百分之$1")
+	}
+	text = speech.Normalize(text)
+	if strings.ContainsFunc(text, isSymbol) {
+		text = symbols.Replace(text)
+	}
+	return text
+}
+
+func isPercent(r rune) bool { return r == '%' || r == '％' }
+
+func isSymbol(r rune) bool {
+	switch r {
+	case '/', '／', '+', '＋', '#', '＃', '*', '＊', '~', '～', '&', '＆', '%', '％':
+		return true
+	}
+	return false
 }
