@@ -120,6 +120,11 @@ type Speaker interface {
 type Media struct {
 	URI  string
 	Text string
+	// Entry and Version name the FAQ entry and the version of it whose text
+	// this is, reported with the kb_answer step so that a complaint can be
+	// traced to the exact text read out.
+	Entry   string
+	Version int
 }
 
 // KBItem is one entry of a knowledge menu: a department (Leaf false: choosing
@@ -137,6 +142,14 @@ type Knowledge interface {
 	Menu(ctx context.Context, parent string) ([]KBItem, error)
 	// Answer returns the answer of a leaf item.
 	Answer(ctx context.Context, key string) (Media, error)
+}
+
+// KnowledgePinner is a Knowledge whose menus change while calls run (an
+// editor publishes). The engine calls Pin once per call: the returned
+// context makes the call keep the menus it first saw, so the digits it
+// hears stay valid.
+type KnowledgePinner interface {
+	Pin(ctx context.Context) context.Context
 }
 
 // WorkOrder is the state of a caller's work order, as the ticketing side
@@ -179,7 +192,10 @@ type Step struct {
 	Digits string
 	// Detail is an event-specific value: survey label, queue outcome, error text.
 	Detail string
-	At     time.Time
+	// Entry and EntryVersion name the FAQ entry read out (kb_answer).
+	Entry        string
+	EntryVersion int
+	At           time.Time
 }
 
 // Event names what happened in a Step.
@@ -198,7 +214,7 @@ const (
 	EventQueued     Event = "queued"      // entered a queue (Detail: queue)
 	EventDequeued   Event = "dequeued"    // left a queue (Detail: outcome)
 	EventTransfer   Event = "transferred" // transferred (Detail: target)
-	EventKBAnswer   Event = "kb_answer"   // an FAQ answer played (Detail: key)
+	EventKBAnswer   Event = "kb_answer"   // an FAQ answer played (Detail: entry id or key; Entry, EntryVersion; Digits: the repeat key when replayed)
 	EventWorkOrder  Event = "work_order"  // work order state read (Detail: id)
 	EventIntake     Event = "intake"      // intake record opened (Detail: id)
 	EventSurvey     Event = "survey"      // survey answer (Digits: score, Detail: label; empty: no answer)

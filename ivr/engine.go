@@ -99,6 +99,10 @@ func (e *Engine) Run(ctx context.Context, f *Flow, c Call) Result {
 		"flow":         f.Name,
 		"flow_version": f.Version(),
 	}
+	if p, ok := e.d.Knowledge.(KnowledgePinner); ok {
+		// The call keeps the FAQ menus it first hears, whatever is published meanwhile.
+		ctx = p.Pin(ctx)
+	}
 	cur, errCount := f.Start, 0
 	for steps := 1; ; steps++ {
 		n := f.nodes[cur]
@@ -141,17 +145,21 @@ func (s *session) gone(ctx context.Context, err error) bool {
 }
 
 func (s *session) report(ctx context.Context, ev Event, digits, detail string) {
+	s.reportStep(ctx, Step{Event: ev, Digits: digits, Detail: detail})
+}
+
+// reportStep reports st with the call, flow, node and time filled in.
+func (s *session) reportStep(ctx context.Context, st Step) {
 	if s.e.d.Reporter == nil {
 		return
 	}
-	now := time.Now()
+	st.At = time.Now()
 	if s.e.d.Clock != nil {
-		now = s.e.d.Clock.Now()
+		st.At = s.e.d.Clock.Now()
 	}
-	s.e.d.Reporter.Report(ctx, Step{
-		CallID: s.c.ID(), Line: s.c.Line(), Flow: s.f.Name, Version: s.f.Version(),
-		Node: s.node.Name, Kind: s.node.Kind, Event: ev, Digits: digits, Detail: detail, At: now,
-	})
+	st.CallID, st.Line, st.Flow, st.Version = s.c.ID(), s.c.Line(), s.f.Name, s.f.Version()
+	st.Node, st.Kind = s.node.Name, s.node.Kind
+	s.e.d.Reporter.Report(ctx, st)
 }
 
 func (s *session) exec(ctx context.Context, n *Node) (string, *nodeEnd, error) {
@@ -316,7 +324,12 @@ type answer struct {
 // ask plays p and waits for one digit that accept takes, with the node's
 // timeout, retries, invalid and no-input prompts, and the flow's hotkeys.
 func (s *session) ask(ctx context.Context, n *Node, p, reprompt Prompt, accept func(byte) bool) (answer, error) {
-	var pending byte
+	return s.askFrom(ctx, n, 0, p, reprompt, accept)
+}
+
+// askFrom is ask with a digit already pressed (type-ahead): it is taken
+// as the first answer, without playing p.
+func (s *session) askFrom(ctx context.Context, n *Node, pending byte, p, reprompt Prompt, accept func(byte) bool) (answer, error) {
 	for attempt := 0; ; attempt++ {
 		d := pending
 		pending = 0
@@ -469,6 +482,12 @@ func (s *session) collect(ctx context.Context, n *Node, first byte) (digits, hot
 	return string(buf), "", nil
 }
 
+// maxKBSteps bounds the menus, pages and answers of one visit of a kb node.
+const maxKBSteps = 32
+
+// maxReplays bounds how often one answer is repeated in a row.
+const maxReplays = 5
+
 func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 	k := s.e.d.Knowledge
 	if k == nil {
@@ -482,9 +501,17 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 	if to, ok := s.hotkey(ctx, n, pending); ok {
 		return to, nil, nil
 	}
+	// A key pressed during the introduction answers the first menu (type-ahead).
+	first := pending
 	itemText := s.texts(n.Item)
+	var back byte
+	if n.Back != "" {
+		back = n.Back[0]
+	}
+	// stack holds the menus above the current one, for the back key.
+	var stack []string
 	parent := n.Department
-	for depth := 0; depth < 4; depth++ {
+	for step := 0; step < maxKBSteps; step++ {
 		items, err := k.Menu(ctx, parent)
 		if err != nil || len(items) == 0 {
 			if s.gone(ctx, err) {
@@ -506,7 +533,11 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 			return n.OnFail, nil, nil
 		}
 		p := Prompt{Sounds: []string{uri}, Text: strings.Join(parts, "，"), BargeIn: true}
-		a, err := s.ask(ctx, n, p, p, func(d byte) bool { return d >= '1' && int(d-'1') < len(items) })
+		canBack := back != 0 && len(stack) > 0
+		a, err := s.askFrom(ctx, n, first, p, p, func(d byte) bool {
+			return d >= '1' && int(d-'1') < len(items) || canBack && d == back
+		})
+		first = 0
 		switch {
 		case err != nil:
 			return "", nil, err
@@ -515,8 +546,13 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 		case a.exhausted:
 			return n.OnFail, nil, nil
 		}
+		if canBack && a.digit == back {
+			parent, stack = stack[len(stack)-1], stack[:len(stack)-1]
+			continue
+		}
 		it := items[a.digit-'1']
 		if !it.Leaf {
+			stack = append(stack, parent)
 			parent = it.Key
 			continue
 		}
@@ -532,24 +568,76 @@ func (s *session) kb(ctx context.Context, n *Node) (string, *nodeEnd, error) {
 			s.report(ctx, EventError, "", fmt.Sprintf("knowledge answer %q: empty", it.Key))
 			return n.OnFail, nil, nil
 		}
-		ap := Prompt{Sounds: []string{m.URI}, Text: m.Text, BargeIn: true}
-		if m.URI == "" {
-			if ap.Sounds[0], err = s.speak(ctx, m.Text); err != nil {
-				s.report(ctx, EventError, "", err.Error())
-				return n.OnFail, nil, nil
-			}
-		}
-		d, err := s.play(ctx, ap, "answer:"+it.Key)
+		to, again, err := s.kbAnswer(ctx, n, it, m)
 		if err != nil {
 			return "", nil, err
 		}
-		s.report(ctx, EventKBAnswer, "", it.Key)
-		if to, ok := s.hotkey(ctx, n, d); ok {
+		if !again {
 			return to, nil, nil
 		}
-		return n.Next, nil, nil
+		// Back: the list the answer was chosen from, once more.
 	}
 	return n.OnFail, nil, nil
+}
+
+// kbAnswer plays an answer and reports it. With an after prompt it then
+// offers to repeat the answer, to go back to the list it came from (again
+// true), or the node's choices; no choice (retries exhausted) goes to next.
+func (s *session) kbAnswer(ctx context.Context, n *Node, it KBItem, m Media) (to string, again bool, err error) {
+	ap := Prompt{Sounds: []string{m.URI}, Text: m.Text, BargeIn: true}
+	if m.URI == "" {
+		if ap.Sounds[0], err = s.speak(ctx, m.Text); err != nil {
+			s.report(ctx, EventError, "", err.Error())
+			return n.OnFail, false, nil
+		}
+	}
+	var after Prompt
+	if len(n.After) > 0 {
+		if after, err = s.prompt(ctx, n.After, true); err != nil {
+			return "", false, err
+		}
+	}
+	detail := m.Entry
+	if detail == "" {
+		detail = it.Key
+	}
+	accept := func(d byte) bool {
+		_, choice := n.Choices[string(d)]
+		return choice || string(d) == n.Repeat || string(d) == n.Back
+	}
+	var digits string
+	for replays := 0; ; replays++ {
+		d, err := s.play(ctx, ap, "answer:"+it.Key)
+		if err != nil {
+			return "", false, err
+		}
+		s.reportStep(ctx, Step{Event: EventKBAnswer, Digits: digits, Detail: detail, Entry: m.Entry, EntryVersion: m.Version})
+		if len(n.After) == 0 {
+			if to, ok := s.hotkey(ctx, n, d); ok {
+				return to, false, nil
+			}
+			return n.Next, false, nil
+		}
+		a, err := s.askFrom(ctx, n, d, after, after, accept)
+		switch {
+		case err != nil:
+			return "", false, err
+		case a.hotkey != "":
+			return a.hotkey, false, nil
+		case a.exhausted:
+			return n.Next, false, nil
+		}
+		switch key := string(a.digit); {
+		case key == n.Repeat && replays < maxReplays:
+			digits = key
+			continue
+		case key == n.Back:
+			return "", true, nil
+		case n.Choices[key] != "":
+			return n.Choices[key], false, nil
+		}
+		return n.Next, false, nil
+	}
 }
 
 // texts joins the texts of prompt names.

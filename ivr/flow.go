@@ -58,7 +58,7 @@ var allowedKeys = map[Kind][]string{
 	KindPlay:      {"prompt", "next", "barge_in", "hotkeys"},
 	KindMenu:      {"prompt", "reprompt", "choices", "timeout", "retries", "invalid", "no_input", "on_fail", "hotkeys"},
 	KindCollect:   {"prompt", "min_digits", "max_digits", "terminator", "timeout", "inter_digit_timeout", "var", "retries", "invalid", "no_input", "on_fail", "next", "hotkeys"},
-	KindKB:        {"department", "prompt", "item", "timeout", "retries", "invalid", "no_input", "next", "on_fail", "hotkeys"},
+	KindKB:        {"department", "prompt", "item", "after", "repeat", "back", "choices", "timeout", "retries", "invalid", "no_input", "next", "on_fail", "hotkeys"},
 	KindWorkOrder: {"found", "not_found", "next", "on_fail", "hotkeys"},
 	KindIntake:    {"matter", "next"},
 	KindQueue:     {"queue", "priority", "next", "on_fail"},
@@ -107,7 +107,7 @@ type Node struct {
 	// node; default true for play, menu, kb, workorder, false for collect.
 	Hotkeys *bool `yaml:"hotkeys"`
 
-	Choices map[string]string `yaml:"choices"` // menu: digit -> node
+	Choices map[string]string `yaml:"choices"` // menu: digit -> node; kb: after an answer
 	Timeout time.Duration     `yaml:"timeout"`
 	Retries *int              `yaml:"retries"`
 
@@ -119,6 +119,9 @@ type Node struct {
 
 	Department string     `yaml:"department"` // kb: menu root ("" = top)
 	Item       PromptRefs `yaml:"item"`       // kb: template read per item, with {title} and {digit}
+	After      PromptRefs `yaml:"after"`      // kb: played after an answer (repeat, back, choices)
+	Repeat     string     `yaml:"repeat"`     // kb: digit that replays the answer (after it)
+	Back       string     `yaml:"back"`       // kb: digit back to the previous menu (in sub-menus and after an answer)
 
 	Found    PromptRefs `yaml:"found"`     // workorder: template with {id}, {state}, {department}
 	NotFound PromptRefs `yaml:"not_found"` // workorder

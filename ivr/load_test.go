@@ -75,6 +75,16 @@ h: {kind: hangup}`), []string{`node "w"`, `unknown test "weather"`}},
 h: {kind: hangup}`), []string{`node "w"`, "missing queue"}},
 		{"queue without queue", flowFile("q", "q: {kind: queue, next: h, on_fail: h}\nh: {kind: hangup}"), []string{`node "q"`, "missing queue"}},
 		{"transfer without target", flowFile("x", "x: {kind: transfer, on_fail: h}\nh: {kind: hangup}"), []string{`node "x"`, "missing target"}},
+		{"kb back taken by items", flowFile("k", `k: {kind: kb, item: a, invalid: b, back: "3", next: h, on_fail: h}
+h: {kind: hangup}`), []string{`node "k"`, `back: digit "3" is taken by menu items`}},
+		{"kb repeat and back alike", flowFile("k", `k: {kind: kb, item: a, invalid: b, after: a, repeat: "*", back: "*", next: h, on_fail: h}
+h: {kind: hangup}`), []string{`node "k"`, `back: digit "*" already used by repeat`}},
+		{"kb bad repeat", flowFile("k", `k: {kind: kb, item: a, invalid: b, after: a, repeat: "11", next: h, on_fail: h}
+h: {kind: hangup}`), []string{`node "k"`, `repeat: bad digit "11"`}},
+		{"kb repeat without after", flowFile("k", `k: {kind: kb, item: a, invalid: b, repeat: "1", next: h, on_fail: h}
+h: {kind: hangup}`), []string{`node "k"`, `missing after`}},
+		{"kb unknown choice target", flowFile("k", `k: {kind: kb, item: a, invalid: b, after: a, choices: {"2": zz}, next: h, on_fail: h}
+h: {kind: hangup}`), []string{`node "k"`, `choices.2: unknown node "zz"`}},
 		{"survey bad option", flowFile("s", `s: {kind: survey, prompt: a, invalid: b, options: {"10": 满意}, next: h}
 h: {kind: hangup}`), []string{`node "s"`, `options: bad digit "10"`}},
 		{"bad duration", flowFile("m", strings.Replace(okMenu, "kind: menu\n", "kind: menu\n  timeout: 5 seconds\n", 1)),

@@ -25,6 +25,12 @@ func (n *Node) edges() []edge {
 			add("choices."+d, n.Choices[d])
 		}
 		add("on_fail", n.OnFail)
+	case KindKB:
+		for _, d := range sortedKeys(n.Choices) {
+			add("choices."+d, n.Choices[d])
+		}
+		add("next", n.Next)
+		add("on_fail", n.OnFail)
 	case KindCondition:
 		add("then", n.Then)
 		add("else", n.Else)
@@ -184,8 +190,32 @@ func validateFlow(s *FlowSet, f *Flow) []string {
 			checkPrompts("prompt", n.Prompt, false)
 			checkPrompts("item", n.Item, true)
 			checkPrompts("invalid", n.Invalid, true)
+			checkPrompts("after", n.After, len(n.Repeat)+len(n.Choices) > 0)
 			need("next", n.Next)
 			need("on_fail", n.OnFail)
+			keys := map[string]string{}
+			key := func(field, d string) {
+				if d == "" {
+					return
+				}
+				if !validDigit(d) {
+					nodeErr(n, "%s: bad digit %q (one of 0-9 * #)", field, d)
+					return
+				}
+				if other, dup := keys[d]; dup {
+					nodeErr(n, "%s: digit %q already used by %s", field, d, other)
+				}
+				keys[d] = field
+			}
+			key("repeat", n.Repeat)
+			key("back", n.Back)
+			for _, d := range sortedKeys(n.Choices) {
+				key("choices."+d, d)
+			}
+			// Menus give the digits 1-9 to their items.
+			if n.Back != "" && n.Back >= "1" && n.Back <= "9" {
+				nodeErr(n, "back: digit %q is taken by menu items (use 0, * or #)", n.Back)
+			}
 		case KindWorkOrder:
 			checkPrompts("found", n.Found, true)
 			checkPrompts("not_found", n.NotFound, true)

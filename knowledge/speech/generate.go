@@ -39,18 +39,7 @@ var templateRE = regexp.MustCompile(`\{[a-z_]+\}`)
 // trailing silence trimmed and the level normalised. Texts with
 // {placeholders} are skipped: they are spoken at run time.
 func Generate(ctx context.Context, prompts map[string]string, dir string, o Options) (Generated, error) {
-	if o.Espeak == "" {
-		o.Espeak = "espeak-ng"
-	}
-	if o.Sox == "" {
-		o.Sox = "sox"
-	}
-	if o.Voice == "" {
-		o.Voice = Voice
-	}
-	if o.Speed == 0 {
-		o.Speed = 190
-	}
+	o = o.withDefaults()
 	var g Generated
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return g, fmt.Errorf("generate prompts: %w", err)
@@ -80,10 +69,7 @@ func Generate(ctx context.Context, prompts map[string]string, dir string, o Opti
 		if b, err := exec.CommandContext(ctx, o.Espeak, "-v", o.Voice, "-s", fmt.Sprint(o.Speed), "-w", raw, Normalize(text)).CombinedOutput(); err != nil {
 			return g, fmt.Errorf("generate prompt %q: espeak-ng: %w: %s", name, err, b)
 		}
-		if b, err := exec.CommandContext(ctx, o.Sox, "-R", "-D", raw, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", out,
-			// -R -D above: no random dither, so regenerating gives the same bytes.
-			// Trim leading and trailing silence, then level every prompt alike.
-			"silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse", "norm", "-3").CombinedOutput(); err != nil {
+		if b, err := exec.CommandContext(ctx, o.Sox, soxArgs(raw, out)...).CombinedOutput(); err != nil {
 			return g, fmt.Errorf("generate prompt %q: sox: %w: %s", name, err, b)
 		}
 		g.Written = append(g.Written, name+".wav")
