@@ -1,0 +1,282 @@
+package knowledge
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Field weights: how much a match in each part of an entry counts. The
+// answer is long and mentions much beside its point, so it counts little.
+const (
+	fwTitle    = 1.0
+	fwSimilar  = 1.0
+	fwKeyword  = 0.9
+	fwAnswer   = 0.3
+	pinyinRate = 0.85 // a match by sound only, worth a little less than by character
+	// actionClash scales an entry whose actions all differ from the
+	// caller's: 挪 (transfer) is not 查 (look up) even on the same topic.
+	actionClash   = 0.7
+	maxQueryRunes = 500
+)
+
+type posting struct {
+	e int32
+	w float32
+}
+
+// Index is an immutable search index over published entries. It is safe for
+// any number of concurrent searches; swap a new one in with Holder.
+type Index struct {
+	lex     *compiledLexicon
+	entries []Entry
+	vocab   map[string]int32
+	pvocab  map[uint64]int32
+	post    [][]posting
+	ppost   [][]posting
+	idf     []float32
+	pidf    []float32
+	actions [][]int // per entry, sorted action concept indexes
+	// questions holds, per entry, the feature ids of its title and each
+	// similar question: an entry whose own question the caller's words
+	// cover well beats one that merely contains them.
+	questions [][][]int32
+	topics    [][]int
+	idfNone   float32 // weight of a query feature no entry has
+	// commonDF: features in more entries than this are not walked at
+	// search time (their weight is small and their postings long).
+	commonDF int
+	calib    Calibration
+	scratch  sync.Pool
+	bytes    int64
+}
+
+// Options tune Build.
+type Options struct {
+	// Now decides validity windows; zero means time.Now().
+	Now time.Time
+	// Calibration, if set, is used instead of calibrating on the entries.
+	Calibration *Calibration
+}
+
+type entryFeat struct {
+	fw   float32
+	docs int
+}
+
+// Build indexes the searchable (published, in validity) entries.
+func Build(entries []Entry, lex *Lexicon, opt Options) (*Index, error) {
+	if lex == nil {
+		lex = &Lexicon{}
+	}
+	if err := lex.Validate(); err != nil {
+		return nil, err
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var pub []Entry
+	for i := range entries {
+		if entries[i].Searchable(now) {
+			pub = append(pub, entries[i])
+		}
+	}
+	ix := build(pub, lex.compile())
+	if opt.Calibration != nil {
+		ix.calib = *opt.Calibration
+	} else {
+		ix.calib = calibrate(pub, ix.lex)
+	}
+	return ix, nil
+}
+
+func build(pub []Entry, lx *compiledLexicon) *Index {
+	ix := &Index{
+		lex:       lx,
+		entries:   pub,
+		vocab:     map[string]int32{},
+		pvocab:    map[uint64]int32{},
+		actions:   make([][]int, len(pub)),
+		questions: make([][][]int32, len(pub)),
+		topics:    make([][]int, len(pub)),
+	}
+	var df []int
+	var pdf []int
+	for ei := range pub {
+		e := &pub[ei]
+		feats := map[string]*entryFeat{}
+		pys := map[uint64]*entryFeat{}
+		cons := map[int]bool{}
+		questions := 1 + len(e.SimilarQuestions)
+		add := func(text string, fw float32, question bool) {
+			for _, f := range dedup(lx.features(text, false)) {
+				if f.kind == fConcept {
+					if fw >= fwKeyword {
+						cons[f.con] = true
+					} else {
+						continue // concepts come from the questions, not the answer
+					}
+				}
+				ef := feats[f.key]
+				if ef == nil {
+					ef = &entryFeat{}
+					feats[f.key] = ef
+				}
+				ef.fw = max(ef.fw, fw)
+				if question {
+					ef.docs++
+				}
+				for _, k := range [2]uint64{f.pyA, f.pyB} {
+					if k == 0 {
+						continue
+					}
+					pf := pys[k]
+					if pf == nil {
+						pf = &entryFeat{}
+						pys[k] = pf
+					}
+					pf.fw = max(pf.fw, fw)
+					if question {
+						pf.docs++
+					}
+				}
+			}
+		}
+		add(e.Title, fwTitle, true)
+		for _, q := range e.SimilarQuestions {
+			add(q, fwSimilar, true)
+		}
+		qkeys := make([][]string, 0, questions)
+		for _, q := range append([]string{e.Title}, e.SimilarQuestions...) {
+			var ks []string
+			for _, f := range dedup(lx.features(q, false)) {
+				ks = append(ks, f.key)
+			}
+			qkeys = append(qkeys, ks)
+		}
+		add(strings.Join(e.Keywords, "，"), fwKeyword, false)
+		add(e.Answer, fwAnswer, false)
+		for c := range cons {
+			if lx.cons[c].Kind == KindAction {
+				ix.actions[ei] = append(ix.actions[ei], c)
+			} else {
+				ix.topics[ei] = append(ix.topics[ei], c)
+			}
+		}
+		sort.Ints(ix.actions[ei])
+		sort.Ints(ix.topics[ei])
+		// Weight: best field, raised when many of the entry's questions say it.
+		weight := func(ef *entryFeat) float32 {
+			frac := float32(min(ef.docs, questions)) / float32(questions)
+			return ef.fw * (0.75 + 0.25*frac)
+		}
+		for k, ef := range feats {
+			id, ok := ix.vocab[k]
+			if !ok {
+				id = int32(len(ix.post))
+				ix.vocab[k] = id
+				ix.post = append(ix.post, nil)
+				df = append(df, 0)
+			}
+			ix.post[id] = append(ix.post[id], posting{int32(ei), weight(ef)})
+			df[id]++
+		}
+		for _, ks := range qkeys {
+			ids := make([]int32, 0, len(ks))
+			for _, k := range ks {
+				ids = append(ids, ix.vocab[k])
+			}
+			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+			ix.questions[ei] = append(ix.questions[ei], ids)
+		}
+		for k, ef := range pys {
+			id, ok := ix.pvocab[k]
+			if !ok {
+				id = int32(len(ix.ppost))
+				ix.pvocab[k] = id
+				ix.ppost = append(ix.ppost, nil)
+				pdf = append(pdf, 0)
+			}
+			ix.ppost[id] = append(ix.ppost[id], posting{int32(ei), weight(ef)})
+			pdf[id]++
+		}
+	}
+	n := float64(len(pub))
+	idf := func(d int) float32 { return float32(math.Log(1 + (n-float64(d)+0.5)/(float64(d)+0.5))) }
+	ix.idf = make([]float32, len(df))
+	for i, d := range df {
+		ix.idf[i] = idf(d)
+	}
+	ix.pidf = make([]float32, len(pdf))
+	for i, d := range pdf {
+		ix.pidf[i] = idf(d)
+	}
+	ix.idfNone = idf(1) * unknownRate // unseen: rare, but often a junk pair across two words
+	ix.commonDF = max(50, len(pub)/5)
+	ix.scratch.New = func() any {
+		return &scratch{acc: make([]float32, len(pub)), mark: make([]int32, len(pub))}
+	}
+	ix.bytes = ix.estimateBytes()
+	return ix
+}
+
+type scratch struct {
+	acc     []float32
+	mark    []int32
+	touched []int32
+}
+
+// Len is the number of searchable entries.
+func (ix *Index) Len() int { return len(ix.entries) }
+
+// Entry returns the indexed entry with id, if any.
+func (ix *Index) Entry(id string) (Entry, bool) {
+	for i := range ix.entries {
+		if ix.entries[i].ID == id {
+			return ix.entries[i], true
+		}
+	}
+	return Entry{}, false
+}
+
+// Calibration returns the coefficients the confidence is computed with.
+func (ix *Index) Calibration() Calibration { return ix.calib }
+
+// SizeBytes estimates the memory held by the index structures.
+func (ix *Index) SizeBytes() int64 { return ix.bytes }
+
+func (ix *Index) estimateBytes() int64 {
+	var b int64
+	for k := range ix.vocab {
+		b += int64(len(k)) + 16 + 4 + 8 // key bytes, header, value, map overhead
+	}
+	b += int64(len(ix.pvocab)) * (8 + 4 + 8)
+	for _, p := range ix.post {
+		b += 24 + int64(cap(p))*8
+	}
+	for _, p := range ix.ppost {
+		b += 24 + int64(cap(p))*8
+	}
+	b += int64(len(ix.idf)+len(ix.pidf)) * 4
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		b += int64(len(e.ID) + len(e.Title) + len(e.Answer) + len(e.Department))
+		for _, q := range e.SimilarQuestions {
+			b += int64(len(q)) + 16
+		}
+		for _, k := range e.Keywords {
+			b += int64(len(k)) + 16
+		}
+		b += 300 // struct and slices
+		b += int64(len(ix.actions[i])+len(ix.topics[i]))*8 + 48
+		for _, q := range ix.questions[i] {
+			b += 24 + int64(cap(q))*4
+		}
+	}
+	return b
+}
+
+var unknownRate float32 = 1

@@ -1,0 +1,252 @@
+package knowledge
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConceptKind says how a concept weighs in ranking.
+type ConceptKind string
+
+// Concept kinds: an action is what the caller wants done (挪, 补, 退, 查...);
+// a topic is the situation or thing it concerns (预付卡, 停电...).
+const (
+	KindAction ConceptKind = "action"
+	KindTopic  ConceptKind = "topic"
+)
+
+// Concept is an editor-maintained concept: any trigger in a question (or in
+// an entry's title, similar questions or keywords) means the concept is there,
+// so a caller's words can meet an entry's words they share no character with.
+type Concept struct {
+	Name     string      `yaml:"name"`
+	Kind     ConceptKind `yaml:"kind"`
+	Weight   float64     `yaml:"weight,omitempty"` // default 1
+	Triggers []string    `yaml:"triggers"`
+}
+
+// Lexicon is the editor-maintained table file (configs/kb-lexicon.yaml).
+type Lexicon struct {
+	// Synonyms maps a canonical word to variants rewritten to it before
+	// search: homophone slips, dialect words, abbreviations (设保 → 社保).
+	Synonyms map[string][]string `yaml:"synonyms"`
+	// Fillers are spoken words carrying no content (那个, 就是); they are cut.
+	Fillers []string `yaml:"fillers"`
+	// QuestionMarkers mark the clause that asks (怎么, 能不能, 去哪).
+	QuestionMarkers []string `yaml:"question_markers"`
+	// SideMarkers mark a clause as a side topic (还有, 回头再问).
+	SideMarkers []string `yaml:"side_markers"`
+	// FocusMarkers mark the clause the caller says matters (先说, 主要是).
+	FocusMarkers []string  `yaml:"focus_markers"`
+	Concepts     []Concept `yaml:"concepts"`
+}
+
+// DecodeLexicon reads a lexicon strictly and validates it.
+func DecodeLexicon(r io.Reader) (*Lexicon, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read lexicon: %w", err)
+	}
+	var lx Lexicon
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&lx); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("decode lexicon: %w", err)
+	}
+	if err := lx.Validate(); err != nil {
+		return nil, fmt.Errorf("decode lexicon: %w", err)
+	}
+	return &lx, nil
+}
+
+// LoadLexicon reads a lexicon file. An empty path gives an empty lexicon.
+func LoadLexicon(path string) (*Lexicon, error) {
+	if path == "" {
+		return &Lexicon{}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load lexicon: %w", err)
+	}
+	defer f.Close()
+	lx, err := DecodeLexicon(f)
+	if err != nil {
+		return nil, fmt.Errorf("load lexicon %s: %w", path, err)
+	}
+	return lx, nil
+}
+
+// Validate checks the tables: no empty words, no variant claimed by two
+// canonical words, concepts named, typed and triggered.
+func (lx *Lexicon) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidLexicon, fmt.Sprintf(format, a...))
+	}
+	owner := map[string]string{}
+	for canon, vs := range lx.Synonyms {
+		if strings.TrimSpace(canon) == "" {
+			return bad("synonyms: empty canonical word")
+		}
+		for _, v := range vs {
+			if strings.TrimSpace(v) == "" || !utf8.ValidString(v) {
+				return bad("synonyms[%s]: empty or invalid variant", canon)
+			}
+			if v == canon {
+				return bad("synonyms[%s]: variant equals the canonical word", canon)
+			}
+			if o, dup := owner[v]; dup && o != canon {
+				return bad("synonyms: variant %q listed under %q and %q", v, o, canon)
+			}
+			owner[v] = canon
+		}
+	}
+	for name, list := range map[string][]string{"fillers": lx.Fillers, "question_markers": lx.QuestionMarkers, "side_markers": lx.SideMarkers, "focus_markers": lx.FocusMarkers} {
+		for i, w := range list {
+			if strings.TrimSpace(w) == "" {
+				return bad("%s[%d]: empty", name, i)
+			}
+		}
+	}
+	names := map[string]bool{}
+	for i, c := range lx.Concepts {
+		if strings.TrimSpace(c.Name) == "" {
+			return bad("concepts[%d]: empty name", i)
+		}
+		if names[c.Name] {
+			return bad("concepts[%d] %s: duplicate name", i, c.Name)
+		}
+		names[c.Name] = true
+		if c.Kind != KindAction && c.Kind != KindTopic {
+			return bad("concepts[%d] %s: kind %q must be action or topic", i, c.Name, c.Kind)
+		}
+		if c.Weight < 0 || c.Weight > 10 {
+			return bad("concepts[%d] %s: weight %v out of [0,10]", i, c.Name, c.Weight)
+		}
+		if len(c.Triggers) == 0 {
+			return bad("concepts[%d] %s: no triggers", i, c.Name)
+		}
+		for j, t := range c.Triggers {
+			if strings.TrimSpace(t) == "" {
+				return bad("concepts[%d] %s: triggers[%d] empty", i, c.Name, j)
+			}
+		}
+	}
+	return nil
+}
+
+// compiledLexicon is the lexicon made fast to apply.
+type compiledLexicon struct {
+	syn      *strings.Replacer
+	fillers  *matcher
+	question *matcher
+	side     *matcher
+	focus    *matcher
+	concepts *matcher // value = concept index
+	cons     []Concept
+}
+
+func (lx *Lexicon) compile() *compiledLexicon {
+	c := &compiledLexicon{cons: lx.Concepts}
+	// Longest variant first: strings.Replacer tries its pairs in order.
+	type pair struct{ from, to string }
+	var pairs []pair
+	for canon, vs := range lx.Synonyms {
+		for _, v := range vs {
+			pairs = append(pairs, pair{normalize(v), normalize(canon)})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if a, b := len(pairs[i].from), len(pairs[j].from); a != b {
+			return a > b
+		}
+		return pairs[i].from < pairs[j].from
+	})
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.from, p.to)
+	}
+	c.syn = strings.NewReplacer(args...)
+	c.fillers = newMatcher(lx.Fillers, nil)
+	c.question = newMatcher(lx.QuestionMarkers, nil)
+	c.side = newMatcher(lx.SideMarkers, nil)
+	c.focus = newMatcher(lx.FocusMarkers, nil)
+	var words []string
+	var vals []int
+	for i, con := range lx.Concepts {
+		words = append(words, normalize(con.Name))
+		vals = append(vals, i)
+		for _, t := range con.Triggers {
+			words = append(words, normalize(t))
+			vals = append(vals, i)
+		}
+	}
+	c.concepts = newMatcher(words, vals)
+	return c
+}
+
+// matcher finds listed words in a rune slice, keyed by first rune.
+type matcher struct {
+	byFirst map[rune][]mword
+}
+
+type mword struct {
+	rs  []rune
+	val int
+}
+
+func newMatcher(words []string, vals []int) *matcher {
+	m := &matcher{byFirst: map[rune][]mword{}}
+	for i, w := range words {
+		rs := []rune(normalize(w))
+		if len(rs) == 0 {
+			continue
+		}
+		v := 0
+		if vals != nil {
+			v = vals[i]
+		}
+		m.byFirst[rs[0]] = append(m.byFirst[rs[0]], mword{rs, v})
+	}
+	for k, ws := range m.byFirst {
+		sort.SliceStable(ws, func(i, j int) bool { return len(ws[i].rs) > len(ws[j].rs) })
+		m.byFirst[k] = ws
+	}
+	return m
+}
+
+// at returns the longest word matching at rs[i:], or ok=false.
+func (m *matcher) at(rs []rune, i int) (n int, val int, ok bool) {
+	for _, w := range m.byFirst[rs[i]] {
+		if len(w.rs) <= len(rs)-i && runesEqual(rs[i:i+len(w.rs)], w.rs) {
+			return len(w.rs), w.val, true
+		}
+	}
+	return 0, 0, false
+}
+
+// any reports whether any word occurs in rs.
+func (m *matcher) any(rs []rune) bool {
+	for i := range rs {
+		if _, _, ok := m.at(rs, i); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func runesEqual(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

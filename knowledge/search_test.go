@@ -1,0 +1,163 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	sampleOnce sync.Once
+	sampleIdx  *Index
+	sampleErr  error
+)
+
+func sampleIndex(t testing.TB) *Index {
+	t.Helper()
+	sampleOnce.Do(func() { sampleIdx, sampleErr = LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml") })
+	if sampleErr != nil {
+		t.Fatal(sampleErr)
+	}
+	return sampleIdx
+}
+
+// These questions are written for this test (not taken from kb-dev): each
+// exercises one thing the method must handle.
+func TestSearchCases(t *testing.T) {
+	ix := sampleIndex(t)
+	tests := []struct {
+		name, q, want string // want "" = no answer
+	}{
+		{"plain", "住房公积金怎么提取", "kb-018"},
+		{"slip 设保", "设保卡弄丢了去哪补", "kb-004"},
+		{"slip 公鸡金", "公鸡金贷款要什么条件", "kb-020"},
+		{"slip 驾使证", "驾使证到期了去哪换", "kb-032"},
+		{"slip 慢并", "慢并待遇咋申请", "kb-013"},
+		{"action 挪", "公积金能不能挪到外地去", "kb-023"},
+		{"action 补 on the same topic", "社保卡被人偷了", "kb-004"},
+		{"action 查", "想查一下公积金还剩多少", "kb-022"},
+		{"concept, no shared words", "健身房老板跑路了，卡里还有三千块", "kb-072"},
+		{"side topic", "我想补办身份证，还有护照的事我回头再问", "kb-026"},
+		{"out of KB", "今天股票大盘行情怎么样", ""},
+		{"out of KB 2", "演唱会门票哪里买", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := ix.Search(tt.q, 3)
+			got := ""
+			if !res.NoAnswer && len(res.Hits) > 0 {
+				got = res.Hits[0].ID
+			}
+			if got != tt.want {
+				t.Fatalf("%s: got %q (conf %.2f, hits %+v), want %q", tt.q, got, res.Confidence, res.Hits, tt.want)
+			}
+			if res.Confidence < 0 || res.Confidence > 1 {
+				t.Fatalf("confidence %v out of [0,1]", res.Confidence)
+			}
+		})
+	}
+}
+
+func TestSearchWhy(t *testing.T) {
+	res := sampleIndex(t).Search("公鸡金贷款", 3)
+	if len(res.Hits) == 0 {
+		t.Fatal("no hits")
+	}
+	why := strings.Join(res.Hits[0].Why, " ")
+	for _, want := range []string{"公鸡≈gong ji", "贷款"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("why %q lacks %q", why, want)
+		}
+	}
+	for i := 1; i < len(res.Hits); i++ {
+		if res.Hits[i].Score > res.Hits[i-1].Score {
+			t.Errorf("hits not ranked: %+v", res.Hits)
+		}
+	}
+}
+
+func TestSearchOnlyPublished(t *testing.T) {
+	entries := []Entry{
+		{ID: "a", Department: "d", Title: "社保卡怎么补办", Answer: "x", Status: StatusPublished, Version: 1},
+		{ID: "b", Department: "d", Title: "社保卡怎么补办", Answer: "x", Status: StatusDraft, Version: 1},
+	}
+	ix, err := Build(entries, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Len() != 1 {
+		t.Fatalf("indexed %d entries, want 1", ix.Len())
+	}
+	for _, h := range ix.Search("社保卡补办", 5).Hits {
+		if h.ID == "b" {
+			t.Fatal("draft entry found")
+		}
+	}
+}
+
+func TestSearchEdgeCases(t *testing.T) {
+	ix := sampleIndex(t)
+	for _, q := range []string{"", "   ", "？？？", "a", strings.Repeat("社保", 5000), "\xff\xfe", "12345"} {
+		res := ix.Search(q, 0)
+		if len(res.Hits) > 3 {
+			t.Errorf("%.20q: %d hits for k=0 (default 3)", q, len(res.Hits))
+		}
+	}
+	empty, err := Build(nil, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := empty.Search("社保", 3); !res.NoAnswer || len(res.Hits) != 0 {
+		t.Fatalf("empty index: %+v", res)
+	}
+}
+
+// A writer swapping indexes never blocks or breaks readers (run with -race).
+func TestHolderSwapUnderLoad(t *testing.T) {
+	ix := sampleIndex(t)
+	h := NewHolder(nil)
+	if res := h.Search("社保", 3); !res.NoAnswer {
+		t.Fatal("nil holder index should answer nothing")
+	}
+	h.Swap(ix)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for r := 0; r < 3; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				res := h.Search("社保卡丢了怎么补办", 3)
+				if len(res.Hits) == 0 || res.Hits[0].ID != "kb-004" {
+					errs <- fmt.Errorf("reader got %+v", res.Hits)
+					return
+				}
+			}
+		}()
+	}
+	small, err := Build([]Entry{{ID: "kb-004", Department: "d", Title: "社保卡丢了怎么补办", Answer: "x", Status: StatusPublished, Version: 2}}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ctx.Err() == nil; i++ {
+		if i%2 == 0 {
+			h.Swap(small)
+		} else {
+			h.Swap(ix)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if old := h.Swap(ix); old == nil {
+		t.Fatal("Swap returned nil previous index")
+	}
+}
