@@ -31,7 +31,8 @@ const DefaultPrefix = "liandong:"
 // Role says what an actor may do in the workflow.
 type Role string
 
-// Roles, each allowed what the one before it may do and more.
+// Roles: editor, reviewer and admin are each allowed what the one before
+// may do, and more.
 const (
 	// RoleEditor creates and edits entries and submits them for review.
 	RoleEditor Role = "editor"
@@ -39,10 +40,15 @@ const (
 	RoleReviewer Role = "reviewer"
 	// RoleAdmin may do everything, including import.
 	RoleAdmin Role = "admin"
+	// RoleAgent (a 12345 agent or 110 call-taker) may read entries and
+	// report an answer as wrong or out of date (Feedback), nothing more.
+	RoleAgent Role = "agent"
 )
 
 func (r Role) rank() int {
 	switch r {
+	case RoleAgent:
+		return 0
 	case RoleEditor:
 		return 1
 	case RoleReviewer:
@@ -54,7 +60,7 @@ func (r Role) rank() int {
 }
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r.rank() > 0 }
+func (r Role) Valid() bool { return r == RoleAgent || r.rank() > 0 }
 
 // Actor is who does an operation. The editor API fills it from the
 // authenticated user.
