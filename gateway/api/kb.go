@@ -547,30 +547,42 @@ func (h *kb) ask(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rep)
 }
 
-func (h *kb) day(r *http.Request) (time.Time, error) {
-	v := r.URL.Query().Get("day")
-	if v == "" {
-		return h.o.Now(), nil
+// days reads ?day= (the last day, default today) and ?days= (how many
+// days ending with it, default 1).
+func (h *kb) days(r *http.Request) (time.Time, int, error) {
+	last := h.o.Now()
+	if v := r.URL.Query().Get("day"); v != "" {
+		var err error
+		if last, err = store.ParseDay(v); err != nil {
+			return last, 0, err
+		}
 	}
-	return store.ParseDay(v)
+	n := 1
+	if v := r.URL.Query().Get("days"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > store.MaxDays {
+			return last, 0, &store.InputError{Field: "days", Msg: fmt.Sprintf("%q must be a number from 1 to %d", v, store.MaxDays)}
+		}
+	}
+	return last, n, nil
 }
 
 func (h *kb) hits(w http.ResponseWriter, r *http.Request, a store.Actor) {
-	day, err := h.day(r)
+	last, n, err := h.days(r)
 	if err != nil {
 		h.fail(w, r, err, false)
 		return
 	}
-	out, err := h.o.Store.Hits(r.Context(), day, r.URL.Query().Get("id"))
+	out, err := h.o.Store.HitsRange(r.Context(), last, n, r.URL.Query().Get("id"))
 	if err != nil {
 		h.fail(w, r, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, map[string]any{"days": out})
 }
 
 func (h *kb) unanswered(w http.ResponseWriter, r *http.Request, a store.Actor) {
-	day, err := h.day(r)
+	last, days, err := h.days(r)
 	if err != nil {
 		h.fail(w, r, err, false)
 		return
@@ -580,10 +592,11 @@ func (h *kb) unanswered(w http.ResponseWriter, r *http.Request, a store.Actor) {
 		h.fail(w, r, err, false)
 		return
 	}
-	qs, err := h.o.Store.Unanswered(r.Context(), day, n)
+	qs, err := h.o.Store.Unanswered(r.Context(), last, days, n)
 	if err != nil {
 		h.fail(w, r, err, false)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"day": day.Format("2006-01-02"), "questions": qs})
+	writeJSON(w, http.StatusOK, map[string]any{
+		"from": last.AddDate(0, 0, 1-days).Format("2006-01-02"), "to": last.Format("2006-01-02"), "questions": qs})
 }

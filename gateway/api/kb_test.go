@@ -166,7 +166,9 @@ func TestKBTryAskStats(t *testing.T) {
 		{"hits", "GET", "/api/v1/kb/stats/hits?day=" + day, "wang", "", "", "", 200, "", []string{`{"key":"kb-001","count":2}`, `"channel":"text"`}},
 		{"hits one entry", "GET", "/api/v1/kb/stats/hits?id=kb-002", "wang", "", "", "", 200, "", []string{`"entries":[]`}},
 		{"bad day", "GET", "/api/v1/kb/stats/hits?day=yesterday", "wang", "", "", "", 400, "", []string{`"field":"day"`}},
+		{"hits a week", "GET", "/api/v1/kb/stats/hits?days=7", "wang", "", "", "", 200, "", []string{`{"key":"kb-001","count":2}`, `"day":"` + day + `","entries"`}},
 		{"bad n", "GET", "/api/v1/kb/stats/unanswered?n=0", "wang", "", "", "", 400, "", []string{`"field":"n"`}},
+		{"bad days", "GET", "/api/v1/kb/stats/unanswered?days=9999", "wang", "", "", "", 400, "", []string{`"field":"days"`}},
 	}
 	for _, s := range steps {
 		code, _, body := f.do(t, s)
@@ -191,7 +193,7 @@ func TestKBTryAskStats(t *testing.T) {
 			t.Fatalf("no-answer reply = %+v", rep)
 		}
 	}
-	_, _, body := f.do(t, step{method: "GET", path: "/api/v1/kb/stats/unanswered", user: "wang"})
+	_, _, body := f.do(t, step{method: "GET", path: "/api/v1/kb/stats/unanswered?days=30", user: "wang"})
 	if !strings.Contains(body, `{"key":"宠物狗丢了怎么找回来","count":2}`) {
 		t.Fatalf("unanswered = %s", body)
 	}
@@ -270,5 +272,31 @@ func TestKBPublishGoesLive(t *testing.T) {
 			t.Fatalf("published entry not searchable: %s", body)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// BenchmarkAsk is one text-channel question end to end in the handler:
+// search the live index, record the answer in Redis, write JSON.
+func BenchmarkAsk(b *testing.B) {
+	rs := redistest.Start(b)
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{rs.Addr}})
+	defer rdb.Close()
+	st := store.New(rdb, store.Options{Prefix: "bench:"})
+	ctx := context.Background()
+	if _, _, err := st.ImportIfEmpty(ctx, "../../configs/faq.yaml"); err != nil {
+		b.Fatal(err)
+	}
+	h := knowledge.NewHolder(nil)
+	if _, err := store.NewLive(st, h, store.LiveOptions{}).Reload(ctx, true); err != nil {
+		b.Fatal(err)
+	}
+	kbh := NewKB(KBOptions{Store: st, Holder: h})
+	req := httptest.NewRequest("GET", "/api/v1/kb/ask?q="+urlq("社保缴费记录怎么查"), nil)
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		kbh.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Body)
+		}
 	}
 }

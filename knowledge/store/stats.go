@@ -70,20 +70,19 @@ func (s *Store) RecordAnswer(ctx context.Context, a Answer) error {
 	}
 	day := dayKey(a.At)
 	detail := a.EntryID + "|" + strconv.Itoa(a.Version) + "|" + string(a.Channel)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	// One round trip; not a transaction: the counters and the stream live
+	// in different Cluster slots, and a lost count is not worth a MULTI.
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZIncrBy(ctx, s.k.hits(day), 1, a.EntryID)
 		p.Expire(ctx, s.k.hits(day), s.opt.StatsTTL)
 		p.HIncrBy(ctx, s.k.hitsDetail(day), detail, 1)
 		p.Expire(ctx, s.k.hitsDetail(day), s.opt.StatsTTL)
+		p.XAdd(ctx, &redis.XAddArgs{Stream: s.k.answers(), MaxLen: answersMaxLen, Approx: true, Values: []any{
+			"entry_id", a.EntryID, "version", a.Version, "channel", string(a.Channel), "call_id", a.CallID,
+			"at", a.At.UTC().Format(time.RFC3339Nano),
+		}})
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("record answer: %w", err)
-	}
-	err = s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.k.answers(), MaxLen: answersMaxLen, Approx: true, Values: []any{
-		"entry_id", a.EntryID, "version", a.Version, "channel", string(a.Channel), "call_id", a.CallID,
-		"at", a.At.UTC().Format(time.RFC3339Nano),
-	}}).Err()
 	if err != nil {
 		return fmt.Errorf("record answer: %w", err)
 	}
@@ -208,12 +207,52 @@ func sortVersionHits(v []VersionHits) {
 	})
 }
 
-// Unanswered returns the n most frequent questions without an answer on day.
-func (s *Store) Unanswered(ctx context.Context, day time.Time, n int) ([]Count, error) {
+// MaxDays bounds a statistics range.
+const MaxDays = 400
+
+// HitsRange returns the answers given on each of the days days ending with
+// last, oldest first.
+func (s *Store) HitsRange(ctx context.Context, last time.Time, days int, entryID string) ([]DayHits, error) {
+	if days < 1 || days > MaxDays {
+		return nil, fmt.Errorf("read hits: %w", invalidf("days", "%d must be from 1 to %d", days, MaxDays))
+	}
+	out := make([]DayHits, 0, days)
+	for i := days - 1; i >= 0; i-- {
+		h, err := s.Hits(ctx, last.AddDate(0, 0, -i), entryID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// Unanswered returns the n most frequent questions without an answer over
+// the days days ending with last (高频问题梳理).
+func (s *Store) Unanswered(ctx context.Context, last time.Time, days, n int) ([]Count, error) {
+	if days < 1 || days > MaxDays {
+		return nil, fmt.Errorf("read unanswered questions: %w", invalidf("days", "%d must be from 1 to %d", days, MaxDays))
+	}
 	if n <= 0 {
 		n = 50
 	}
-	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.k.unanswered(dayKey(day)), 0, int64(n-1)).Result()
+	var zs []redis.Z
+	var err error
+	if days == 1 {
+		zs, err = s.rdb.ZRevRangeWithScores(ctx, s.k.unanswered(dayKey(last)), 0, int64(n-1)).Result()
+	} else {
+		keys := make([]string, days)
+		for i := range days {
+			keys[i] = s.k.unanswered(dayKey(last.AddDate(0, 0, -i)))
+		}
+		zs, err = s.rdb.ZUnionWithScores(ctx, redis.ZStore{Keys: keys}).Result()
+		slices.SortFunc(zs, func(a, b redis.Z) int {
+			ma, _ := a.Member.(string)
+			mb, _ := b.Member.(string)
+			return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(ma, mb))
+		})
+		zs = zs[:min(n, len(zs))]
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read unanswered questions: %w", err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -65,17 +66,43 @@ func TestStatsPerDay(t *testing.T) {
 		t.Errorf("answers stream has %d, want 5", n)
 	}
 
-	for _, q := range []string{"燃气费怎么交？", "燃气费怎么交", "燃气费 怎么交", "宠物丢了怎么办"} {
+	for _, q := range []string{"燃气费怎么交？", "燃气费怎么交", "燃气费怎么交。", "宠物丢了怎么办"} {
 		if err := s.RecordUnanswered(ctx, q, day1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	u, err := s.Unanswered(ctx, day1, 10)
-	if err != nil {
-		t.Fatal(err)
+	for _, q := range []string{"宠物丢了怎么办", "宠物丢了怎么办", "燃气费怎么交"} {
+		if err := s.RecordUnanswered(ctx, q, day2); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if len(u) != 3 || u[0] != (Count{"燃气费怎么交", 2}) {
-		t.Fatalf("unanswered = %+v", u)
+	tests := []struct {
+		last time.Time
+		days int
+		n    int
+		want []Count
+	}{
+		{day1, 1, 10, []Count{{"燃气费怎么交", 3}, {"宠物丢了怎么办", 1}}},
+		{day1, 1, 1, []Count{{"燃气费怎么交", 3}}},
+		{day2, 1, 10, []Count{{"宠物丢了怎么办", 2}, {"燃气费怎么交", 1}}},
+		{day2, 2, 10, []Count{{"燃气费怎么交", 4}, {"宠物丢了怎么办", 3}}},
+		{day2, 7, 1, []Count{{"燃气费怎么交", 4}}},
+	}
+	for _, tt := range tests {
+		u, err := s.Unanswered(ctx, tt.last, tt.days, tt.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(u) != fmt.Sprint(tt.want) {
+			t.Errorf("Unanswered(%s, %d days, %d) = %v, want %v", dayKey(tt.last), tt.days, tt.n, u, tt.want)
+		}
+	}
+	if _, err := s.Unanswered(ctx, day1, 0, 10); !errors.Is(err, ErrInvalid) {
+		t.Errorf("0 days: %v", err)
+	}
+	r, err := s.HitsRange(ctx, day2, 2, "kb-002")
+	if err != nil || len(r) != 2 || r[0].Entries[0].Count != 1 || r[1].Entries[0].Count != 1 || r[1].Day != day2.Format("2006-01-02") {
+		t.Fatalf("HitsRange = %+v, %v", r, err)
 	}
 }
 

@@ -138,14 +138,20 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 // keys names every Redis key of the store (docs/knowledge-editing.md).
 type keys struct{ p string }
 
-func (k keys) entry(id string) string       { return k.p + "kb:{faq}:entry:" + id }
-func (k keys) ids() string                  { return k.p + "kb:{faq}:ids" }
-func (k keys) live() string                 { return k.p + "kb:{faq}:live" }
-func (k keys) audit(id string) string       { return k.p + "kb:{faq}:audit:" + id }
-func (k keys) changes() string              { return k.p + "kb:changes" }
-func (k keys) hits(day string) string       { return k.p + "kb:stats:hits:" + day }
-func (k keys) hitsDetail(day string) string { return k.p + "kb:stats:hitsv:" + day }
-func (k keys) unanswered(day string) string { return k.p + "kb:stats:unanswered:" + day }
+func (k keys) entry(id string) string { return k.p + "kb:{faq}:entry:" + id }
+func (k keys) ids() string            { return k.p + "kb:{faq}:ids" }
+func (k keys) live() string           { return k.p + "kb:{faq}:live" }
+func (k keys) audit(id string) string { return k.p + "kb:{faq}:audit:" + id }
+
+// changes is a channel, not a key; it carries the {faq} tag so that a
+// PUBLISH inside the workflow's MULTI stays in the transaction's slot.
+func (k keys) changes() string { return k.p + "kb:{faq}:changes" }
+
+// Statistics share the {kbstats} slot so a range of days can be summed
+// with one ZUNION on a Cluster too.
+func (k keys) hits(day string) string       { return k.p + "kb:{kbstats}:hits:" + day }
+func (k keys) hitsDetail(day string) string { return k.p + "kb:{kbstats}:hitsv:" + day }
+func (k keys) unanswered(day string) string { return k.p + "kb:{kbstats}:unanswered:" + day }
 func (k keys) answers() string              { return k.p + "kb:answers" }
 func (k keys) tasks() string                { return k.p + "kb:tasks" }
 

@@ -21,7 +21,7 @@ var (
 	anon = Actor{Role: RoleEditor}
 )
 
-func newStore(t *testing.T) (*Store, *redistest.Server, redis.UniversalClient) {
+func newStore(t testing.TB) (*Store, *redistest.Server, redis.UniversalClient) {
 	t.Helper()
 	srv := redistest.Start(t)
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, MaxRetries: -1,
