@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +31,9 @@ type LiveOptions struct {
 	// RetryMax bounds the wait between attempts while Redis is away
 	// (default 2 s).
 	RetryMax time.Duration
+	// PingEvery pings the subscription after this long without a message,
+	// so a connection that died silently is noticed (default 30 s).
+	PingEvery time.Duration
 }
 
 // Live keeps a knowledge.Holder serving the published set: it loads it at
@@ -62,6 +66,9 @@ func NewLive(s *Store, h *knowledge.Holder, o LiveOptions) *Live {
 	}
 	if o.RetryMax <= 0 {
 		o.RetryMax = 2 * time.Second
+	}
+	if o.PingEvery <= 0 {
+		o.PingEvery = 30 * time.Second
 	}
 	return &Live{s: s, h: h, opt: o, log: o.Logger, swapped: make(chan struct{})}
 }
@@ -146,9 +153,16 @@ func (l *Live) receive(ctx context.Context, ps *redis.PubSub, kick chan<- struct
 	wait := 50 * time.Millisecond
 	down := false
 	for {
-		msg, err := ps.Receive(ctx)
+		msg, err := ps.ReceiveTimeout(ctx, l.opt.PingEvery)
 		if ctx.Err() != nil {
 			return
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			// Quiet, not necessarily dead: a failed ping reconnects.
+			if err := ps.Ping(ctx); err == nil {
+				continue
+			}
 		}
 		if err != nil {
 			if errors.Is(err, redis.ErrClosed) {

@@ -132,3 +132,30 @@ func TestReloadUnchangedDoesNotSwap(t *testing.T) {
 		}
 	}
 }
+
+// A quiet subscription is pinged, not mistaken for an outage: notices
+// still arrive after several ping intervals.
+func TestLiveQuietSubscription(t *testing.T) {
+	ign := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ign) })
+	s, _, rdb := newStore(t)
+	h := knowledge.NewHolder(nil)
+	l := NewLive(s, h, LiveOptions{Resync: time.Hour, Recalibrate: time.Hour, PingEvery: 20 * time.Millisecond})
+	sw := l.Swapped() // before Run, so the initial swap cannot be missed
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+		rdb.Close()
+	}()
+	select {
+	case <-sw:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no initial load")
+	}
+	time.Sleep(150 * time.Millisecond) // several ping intervals
+	publish(t, s, sample("quiet-1"))
+	waitFor(t, "publish after quiet time", 5*time.Second, searchable(h, "quiet-1", 1))
+}
