@@ -39,11 +39,13 @@ type InvalidEntry struct {
 
 // ImportReport is the diff of an import against the store.
 type ImportReport struct {
-	DryRun    bool           `json:"dry_run"`
-	Added     []string       `json:"added"`
-	Changed   []string       `json:"changed"`
-	Unchanged []string       `json:"unchanged"`
-	Invalid   []InvalidEntry `json:"invalid"`
+	DryRun  bool     `json:"dry_run"`
+	Added   []string `json:"added"`
+	Changed []string `json:"changed"`
+	// Fields names, per changed entry, what differs from its current version.
+	Fields    map[string][]string `json:"fields"`
+	Unchanged []string            `json:"unchanged"`
+	Invalid   []InvalidEntry      `json:"invalid"`
 }
 
 // DecodeFile reads FAQ YAML in the layout of configs/faq.yaml strictly
@@ -66,18 +68,33 @@ func DecodeFile(r io.Reader) ([]knowledge.Entry, error) {
 	return f.Entries, nil
 }
 
-// sameContent reports whether an import entry would change nothing.
-func sameContent(a knowledge.Entry, b knowledge.Entry) bool {
+// diffFields names the fields in which import entry a differs from the
+// stored version b (nil: it would change nothing).
+func diffFields(a, b knowledge.Entry) []string {
 	eqTime := func(x, y *time.Time) bool {
 		if x == nil || y == nil {
 			return x == nil && y == nil
 		}
 		return x.Equal(*y)
 	}
-	return strings.TrimSpace(a.Department) == b.Department && a.Title == b.Title && a.Answer == b.Answer &&
-		slices.Equal(a.SimilarQuestions, b.SimilarQuestions) && slices.Equal(a.Keywords, b.Keywords) &&
-		eqTime(a.ValidFrom, b.ValidFrom) && eqTime(a.ValidUntil, b.ValidUntil) && a.Status == b.Status
+	var out []string
+	add := func(same bool, name string) {
+		if !same {
+			out = append(out, name)
+		}
+	}
+	add(strings.TrimSpace(a.Department) == b.Department, "department")
+	add(a.Title == b.Title, "title")
+	add(slices.Equal(a.SimilarQuestions, b.SimilarQuestions), "similar_questions")
+	add(a.Answer == b.Answer, "answer")
+	add(slices.Equal(a.Keywords, b.Keywords), "keywords")
+	add(eqTime(a.ValidFrom, b.ValidFrom), "valid_from")
+	add(eqTime(a.ValidUntil, b.ValidUntil), "valid_until")
+	add(a.Status == b.Status, "status")
+	return out
 }
+
+func sameContent(a, b knowledge.Entry) bool { return diffFields(a, b) == nil }
 
 // Import brings entries into the store. Every entry is validated first: if
 // any is invalid nothing is written and the error is ErrInvalidImport. An
@@ -86,7 +103,8 @@ func sameContent(a knowledge.Entry, b knowledge.Entry) bool {
 // administrator's act and needs no review round); equal ones are left alone.
 // One change notice is published at the end.
 func (s *Store) Import(ctx context.Context, entries []knowledge.Entry, o ImportOptions) (ImportReport, error) {
-	rep := ImportReport{DryRun: o.DryRun, Added: []string{}, Changed: []string{}, Unchanged: []string{}, Invalid: []InvalidEntry{}}
+	rep := ImportReport{DryRun: o.DryRun, Added: []string{}, Changed: []string{}, Unchanged: []string{},
+		Invalid: []InvalidEntry{}, Fields: map[string][]string{}}
 	if o.Author == "" {
 		o.Author = "import"
 	}
@@ -132,16 +150,18 @@ func (s *Store) Import(ctx context.Context, entries []knowledge.Entry, o ImportO
 	var todo []knowledge.Entry
 	for _, e := range valid {
 		r, ok := byID[e.ID]
-		switch {
-		case !ok:
+		if !ok {
 			rep.Added = append(rep.Added, e.ID)
 			todo = append(todo, e)
-		case sameContent(e, r.Entry):
-			rep.Unchanged = append(rep.Unchanged, e.ID)
-		default:
-			rep.Changed = append(rep.Changed, e.ID)
-			todo = append(todo, e)
+			continue
 		}
+		if fs := diffFields(e, r.Entry); fs != nil {
+			rep.Changed = append(rep.Changed, e.ID)
+			rep.Fields[e.ID] = fs
+			todo = append(todo, e)
+			continue
+		}
+		rep.Unchanged = append(rep.Unchanged, e.ID)
 	}
 	if o.DryRun || len(todo) == 0 {
 		return rep, nil
@@ -328,20 +348,22 @@ func writeReport(w io.Writer, path string, n int, rep ImportReport) {
 		fmt.Fprintf(w, "%s: %d entries, %d invalid (%s)\n", path, n, len(rep.Invalid), verb)
 		return
 	}
-	list := func(label string, ids []string) {
-		if len(ids) == 0 {
-			return
-		}
-		const show = 20
+	const show = 20
+	if n := len(rep.Added); n > 0 {
 		more := ""
-		if len(ids) > show {
-			more = fmt.Sprintf(" … (+%d)", len(ids)-show)
-			ids = ids[:show]
+		ids := rep.Added
+		if n > show {
+			more, ids = fmt.Sprintf(" … (+%d)", n-show), ids[:show]
 		}
-		fmt.Fprintf(w, "%-9s %s%s\n", label+":", strings.Join(ids, " "), more)
+		fmt.Fprintf(w, "added:   %s%s\n", strings.Join(ids, " "), more)
 	}
-	list("added", rep.Added)
-	list("changed", rep.Changed)
+	for i, id := range rep.Changed {
+		if i == show {
+			fmt.Fprintf(w, "changed: … (+%d)\n", len(rep.Changed)-show)
+			break
+		}
+		fmt.Fprintf(w, "changed: %s (%s)\n", id, strings.Join(rep.Fields[id], ", "))
+	}
 	fmt.Fprintf(w, "%s: %d entries: %d added, %d changed, %d unchanged (%s)\n",
 		path, n, len(rep.Added), len(rep.Changed), len(rep.Unchanged), verb)
 }

@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"liandong/internal/redistest"
 	"liandong/knowledge"
 )
+
+var update = flag.Bool("update", false, "rewrite golden files")
 
 const faqPath = "../../configs/faq.yaml"
 
@@ -109,6 +116,9 @@ func TestImportDiff(t *testing.T) {
 			}
 		})
 	}
+	if rep, _ := s.Import(ctx, []knowledge.Entry{sample("d-2")}, ImportOptions{DryRun: true}); fmt.Sprint(rep.Fields) != "map[d-2:[answer]]" {
+		t.Errorf("changed fields = %v, want d-2: answer", rep.Fields)
+	}
 	// After the real import: d-2 serves the new answer as version 2, the old
 	// version archived; d-3 is a draft, not served.
 	r, _ := s.Get(ctx, "d-2")
@@ -139,6 +149,10 @@ func TestRunImportExport(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("entries:\n  - id: x-1\n    department: d\n    title: t\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	edited := filepath.Join(dir, "edited.yaml")
+	if err := os.WriteFile(edited, []byte(strings.Replace(b.String(), "第7个测试答复", "第7个新答复", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	unknown := filepath.Join(dir, "unknown.yaml")
 	if err := os.WriteFile(unknown, []byte("entries:\n  - id: x-1\n    titel: t\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -153,6 +167,7 @@ func TestRunImportExport(t *testing.T) {
 		{"dry run", big, true, nil, []string{"250 entries: 250 added, 0 changed, 0 unchanged (dry run, nothing written)"}},
 		{"import", big, false, nil, []string{"] 250/250 100%", "250 added"}},
 		{"again", big, false, nil, []string{"0 added, 0 changed, 250 unchanged"}},
+		{"one edited", edited, true, nil, []string{"changed: gen-007 (answer)\n", "0 added, 1 changed, 249 unchanged (dry run"}},
 		{"invalid", bad, false, ErrInvalidImport, []string{"invalid: entry x-1: field answer: is empty", "nothing written"}},
 		{"unknown key", unknown, false, ErrInvalid, nil},
 		{"missing file", filepath.Join(dir, "nope.yaml"), false, os.ErrNotExist, nil},
@@ -197,5 +212,48 @@ func TestImportIfEmpty(t *testing.T) {
 	h, err := s.History(ctx, "kb-001")
 	if err != nil || len(h) != 1 || h[0].Action != "import" {
 		t.Fatalf("history = %+v, %v", h, err)
+	}
+}
+
+// The export format is pinned by a golden file (go test -run Golden -update).
+func TestExportGolden(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}})
+	t.Cleanup(func() { rdb.Close() })
+	at := time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC)
+	s := New(rdb, Options{Prefix: "g:", Now: func() time.Time { return at }})
+	ctx := context.Background()
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := sample("kb-001")
+	a.ValidFrom = &from
+	b := sample("kb-002")
+	b.Department = "住房和城乡建设"
+	b.Title = "公积金怎么提取？"
+	b.Keywords = nil
+	b.Status = knowledge.StatusDraft
+	if _, err := s.Import(ctx, []knowledge.Entry{b, a}, ImportOptions{Author: "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []knowledge.Status{"", knowledge.StatusPublished} {
+		var out bytes.Buffer
+		if err := s.Export(ctx, &out, Filter{Status: f}); err != nil {
+			t.Fatal(err)
+		}
+		name := "testdata/export-all.golden.yaml"
+		if f != "" {
+			name = "testdata/export-" + string(f) + ".golden.yaml"
+		}
+		if *update {
+			if err := os.WriteFile(name, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("export (status %q) differs from %s:\n%s", f, name, out.String())
+		}
 	}
 }
