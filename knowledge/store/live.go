@@ -84,12 +84,13 @@ func (l *Live) Swapped() <-chan struct{} {
 // calibrate forces a fresh calibration; otherwise the served index's
 // calibration is reused (fast) when it has one.
 func (l *Live) Reload(ctx context.Context, calibrate bool) (changed bool, err error) {
+	// Under the lock from the read on: two reloads cannot swap out of order.
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	entries, err := l.s.Published(ctx)
 	if err != nil {
 		return false, fmt.Errorf("reload faq index: %w", err)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	fp := fingerprint(entries)
 	if l.loaded && fp == l.print && !calibrate {
 		return false, nil
@@ -110,6 +111,23 @@ func (l *Live) Reload(ctx context.Context, calibrate bool) (changed bool, err er
 	l.swapped = make(chan struct{})
 	l.log.Info("faq index swapped", "entries", ix.Len(), "calibrated", opt.Calibration == nil)
 	return changed, nil
+}
+
+// SetLexicon replaces the synonym and concept table (after an editor changed
+// configs/kb-lexicon.yaml) and rebuilds the index with it, recalibrated. An
+// invalid lexicon is refused and the served index stays.
+func (l *Live) SetLexicon(ctx context.Context, lx *knowledge.Lexicon) error {
+	if lx == nil {
+		lx = &knowledge.Lexicon{}
+	}
+	if err := lx.Validate(); err != nil {
+		return fmt.Errorf("set lexicon: %w", err)
+	}
+	l.mu.Lock()
+	l.opt.Lexicon = lx
+	l.mu.Unlock()
+	_, err := l.Reload(ctx, true)
+	return err
 }
 
 // fingerprint identifies the set served: ids, versions and which entries

@@ -159,3 +159,35 @@ func TestLiveQuietSubscription(t *testing.T) {
 	publish(t, s, sample("quiet-1"))
 	waitFor(t, "publish after quiet time", 5*time.Second, searchable(h, "quiet-1", 1))
 }
+
+func TestSetLexicon(t *testing.T) {
+	s, _, _ := newStore(t)
+	publish(t, s, sample("lx-1"))
+	h := knowledge.NewHolder(nil)
+	l := NewLive(s, h, LiveOptions{})
+	ctx := context.Background()
+	if _, err := l.Reload(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		lx   *knowledge.Lexicon
+		ok   bool
+	}{
+		{"synonyms", &knowledge.Lexicon{Synonyms: map[string][]string{"社保": {"设保"}}}, true},
+		{"invalid", &knowledge.Lexicon{Synonyms: map[string][]string{"社保": {""}}}, false},
+	}
+	for _, tt := range tests {
+		before := h.Index()
+		err := l.SetLexicon(ctx, tt.lx)
+		if (err == nil) != tt.ok {
+			t.Fatalf("%s: err = %v", tt.name, err)
+		}
+		if swapped := h.Index() != before; swapped != tt.ok {
+			t.Fatalf("%s: swapped = %v", tt.name, swapped)
+		}
+	}
+	if e, ok := h.Index().Entry("lx-1"); !ok || e.Version != 1 {
+		t.Fatal("entry lost after a lexicon change")
+	}
+}

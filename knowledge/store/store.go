@@ -226,6 +226,7 @@ func (s *Store) update(ctx context.Context, id string, fn func(st *state) (*writ
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			fields := make([]any, 0, 2*len(w.put)+6)
 			for _, r := range w.put {
+				r.LiveVersion = 0 // an entry's, not a version's
 				data, err := json.Marshal(r)
 				if err != nil {
 					return fmt.Errorf("encode version: %w", err)
