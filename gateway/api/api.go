@@ -22,6 +22,8 @@ type Options struct {
 	// Checks are run by /readyz, each with CheckTimeout.
 	Checks       map[string]Check
 	CheckTimeout time.Duration
+	// KB, if set, serves /api/v1/kb/ (the knowledge-base API, NewKB).
+	KB http.Handler
 }
 
 // New returns the API's root handler.
@@ -43,6 +45,9 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": o.Version})
 	})
+	if o.KB != nil {
+		mux.Handle("/api/v1/kb/", o.KB)
+	}
 	return mux
 }
 
