@@ -59,6 +59,15 @@ func (f fakeTransfers) Transfer(ctx context.Context, leg gateway.Leg, req ivr.Tr
 	return leg.Conn().Hangup(ctx, leg.ChannelID(), "normal")
 }
 
+// fanout reports each step to several reporters.
+type fanout struct{ to []ivr.Reporter }
+
+func (f fanout) Report(ctx context.Context, s ivr.Step) {
+	for _, r := range f.to {
+		r.Report(ctx, s)
+	}
+}
+
 type rig struct {
 	sim   *pbxsim.Server
 	gw    *gateway.Gateway
@@ -67,12 +76,18 @@ type rig struct {
 
 // start runs the emulator, the real ARI adapter and the gateway, and checks
 // at the end that no goroutine is left behind.
-// rigOption adjusts the adapter's options.
-type rigOption func(*ari.Options)
+// rigOption adjusts the adapter's options or adds a step reporter.
+type rigOption struct {
+	ari      func(*ari.Options)
+	reporter ivr.Reporter
+}
 
 func withRequestTimeout(d time.Duration) rigOption {
-	return func(o *ari.Options) { o.RequestTimeout = d }
+	return rigOption{ari: func(o *ari.Options) { o.RequestTimeout = d }}
 }
+
+// withReporter also sends the flow's steps to rep.
+func withReporter(rep ivr.Reporter) rigOption { return rigOption{reporter: rep} }
 
 func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	t.Helper()
@@ -89,8 +104,14 @@ func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	ao := ari.Options{HTTPClient: hc}
+	var extra []ivr.Reporter
 	for _, f := range opts {
-		f(&ao)
+		if f.ari != nil {
+			f.ari(&ao)
+		}
+		if f.reporter != nil {
+			extra = append(extra, f.reporter)
+		}
 	}
 	client, err := ari.Open(ctx, []ari.NodeConfig{{Name: "ast1", URL: sim.URL() + "/ari",
 		Username: pbxsimtest.User, Password: pbxsimtest.Password, App: pbxsimtest.App}}, ao)
@@ -107,7 +128,7 @@ func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	st := &steps{}
 	o.Events = client.Events()
 	o.Flows = ivr.NewRegistryFrom(fs)
-	o.Engine = ivr.NewEngine(ivr.Deps{Reporter: st})
+	o.Engine = ivr.NewEngine(ivr.Deps{Reporter: fanout{append([]ivr.Reporter{st}, extra...)}})
 	gw, err := gateway.New(o)
 	if err != nil {
 		t.Fatal(err)
