@@ -112,13 +112,13 @@ func TestEngineDefaultFlow(t *testing.T) {
 		name: "1 policy consult: kb menus, answer, then agent and survey",
 		react: map[string][]act{
 			"welcome": {press(time.Second, "1")},
-			"tts":     {press(500*ms, "1"), press(500*ms, "1"), {}},
-			"kb_more": {press(500*ms, "0")},
-			"survey":  {press(2*time.Second, "1")},
+			"tts":      {press(500*ms, "1"), press(500*ms, "1"), {}},
+			"kb_after": {press(500*ms, "0")},
+			"survey":   {press(2*time.Second, "1")},
 		},
 		want: []string{mainPrompt, "play kb_intro",
 			"play tts:社会保障请按一，户籍请按二", "play tts:怎样查询社保缴费记录请按一",
-			"play tts:可通过电子社保卡查询，或拨打幺二三四五咨询。", "play kb_more",
+			"play tts:可通过电子社保卡查询，或拨打幺二三四五咨询。", "play kb_after",
 			"play to_agent", "enqueue 12345 p5", "play survey", "play survey_thanks", "hangup normal"},
 		end: EndHangup,
 		check: func(t *testing.T, f *fakeCall, rec *recorder, took time.Duration) {
