@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the sample configuration files.
 //
-//go:embed liandong.yaml ivr.yaml catalog.yaml faq.yaml sounds/*.wav
+//go:embed liandong.yaml ivr.yaml catalog.yaml faq.yaml kb-lexicon.yaml sounds/*.wav
 var FS embed.FS

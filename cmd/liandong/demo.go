@@ -58,6 +58,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		cfg.Files.IVR = filepath.Join(dir, "ivr.yaml")
 		cfg.Files.Catalog = filepath.Join(dir, "catalog.yaml")
 		cfg.Files.FAQ = filepath.Join(dir, "faq.yaml")
+		cfg.Files.Lexicon = filepath.Join(dir, "kb-lexicon.yaml")
 		cfg.Prompts.SoundsDir = filepath.Join(dir, "sounds")
 	}
 
@@ -100,6 +101,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	for _, kv := range [][2]string{
 		{"redis.url", redisURL}, {"redis.mode", "single"}, {"ari.urls", sim.URL()},
 		{"calllog.spool_dir", filepath.Join(dir, "spool")},
+		{"prompts.tts.cache_dir", filepath.Join(dir, "tts")},
 	} {
 		if err := config.Set(&cfg, kv[0], kv[1], "demo"); err != nil {
 			return err
@@ -115,6 +117,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		w := e.stdout
 		fmt.Fprintf(w, "liandong demo is running (Ctrl-C to stop)\n")
 		fmt.Fprintf(w, "  HTTP API:          http://%s/  (health: http://%s/healthz)\n", addr, addr)
+		fmt.Fprintf(w, "  ask the FAQ:       curl 'http://%s/api/v1/kb/ask?q=社保怎么查'\n", addr)
 		fmt.Fprintf(w, "  emulated Asterisk: %s/ari  (user %s, password %s)\n", sim.URL(), cfg.ARI.User, password)
 		fmt.Fprintf(w, "  Redis:             %s (%s)\n", redisURL, redisKind)
 		fmt.Fprintf(w, "  place a call:      curl -X POST %s/sim/calls -d '{\"to\":\"12345\",\"caller_number\":\"13800138000\"}'\n", sim.URL())

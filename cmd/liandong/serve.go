@@ -74,6 +74,10 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 	if err != nil {
 		return err
 	}
+	// Short timeouts and one retry: the call log spools and retries on its
+	// own, and no API request should hang on Redis.
+	opts.MaxRetries = 1
+	opts.ReadTimeout, opts.WriteTimeout = time.Second, time.Second
 	rdb := redis.NewUniversalClient(opts)
 	defer rdb.Close()
 	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout.D())
@@ -89,6 +93,23 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 	}
 	log.Info("IVR flows loaded", "file", cfg.Files.IVR, "version", flows.Current().Version)
 
+	// Listen first: spoken answers are fetched by Asterisk from this
+	// listener, so its address goes into their URLs.
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("listen for http on %s: %w", cfg.HTTP.Listen, err)
+	}
+	publicURL := cfg.HTTP.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	svc, err := buildServices(ctx, cfg, log, rdb, flows, publicURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer svc.close()
+
 	client, err := ari.Open(ctx, ariNodes(cfg), ari.Options{
 		Logger:         log,
 		RequestTimeout: cfg.ARI.RequestTimeout.D(),
@@ -96,6 +117,7 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 		BackoffMax:     cfg.ARI.ReconnectMax.D(),
 	})
 	if err != nil {
+		ln.Close()
 		return fmt.Errorf("connect to Asterisk (run 'liandong doctor' for help): %w", err)
 	}
 	defer client.Close()
@@ -104,14 +126,16 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 		Logger:      log,
 		Events:      client.Events(),
 		Flows:       flows,
-		Engine:      ivr.NewEngine(ivr.Deps{Logger: log}),
+		Engine:      ivr.NewEngine(svc.deps),
+		Recorder:    svc.recorder,
 		DefaultLine: "12345",
 	})
 	if err != nil {
+		ln.Close()
 		return err
 	}
 
-	handler := api.New(api.Options{
+	handler := api.New(svc.apiOptions(api.Options{
 		Logger:  log,
 		Version: versionString(),
 		Checks: map[string]api.Check{
@@ -125,11 +149,8 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 				return errors.New("no Asterisk node connected")
 			},
 		},
-	})
-	srv, addr, httpErr, err := startHTTP(log, cfg.HTTP.Listen, handler)
-	if err != nil {
-		return err
-	}
+	}))
+	srv, addr, httpErr := serveOn(log, ln, handler)
 
 	gctx, stopCalls := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopCalls()
@@ -188,6 +209,12 @@ func startHTTP(log *slog.Logger, addr string, h http.Handler) (*http.Server, str
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("listen for http on %s: %w", addr, err)
 	}
+	srv, a, errc := serveOn(log, ln, h)
+	return srv, a, errc, nil
+}
+
+// serveOn serves h on ln in the background.
+func serveOn(log *slog.Logger, ln net.Listener, h http.Handler) (*http.Server, string, <-chan error) {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -204,7 +231,7 @@ func startHTTP(log *slog.Logger, addr string, h http.Handler) (*http.Server, str
 		errc <- err
 	}()
 	log.Info("http listening", "addr", ln.Addr().String())
-	return srv, ln.Addr().String(), errc, nil
+	return srv, ln.Addr().String(), errc
 }
 
 // stopHTTP lets requests in flight finish within timeout, then closes.

@@ -24,6 +24,9 @@ type Options struct {
 	CheckTimeout time.Duration
 	// KB, if set, serves /api/v1/kb/ (the knowledge-base API, NewKB).
 	KB http.Handler
+	// Media, if set, serves rendered audio under /media/ for Asterisk's
+	// sound:http:// playback (package gateway/media).
+	Media http.Handler
 }
 
 // New returns the API's root handler.
@@ -45,6 +48,9 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": o.Version})
 	})
+	if o.Media != nil {
+		mux.Handle("/media/", o.Media)
+	}
 	if o.KB != nil {
 		mux.Handle("/api/v1/kb/", o.KB)
 	}

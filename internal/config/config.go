@@ -20,17 +20,26 @@ import (
 type Config struct {
 	// Instance names this gateway instance in logs and in Redis (several
 	// instances may serve one hotline).
-	Instance string    `yaml:"instance"`
-	ARI      ARI       `yaml:"ari"`
-	Redis    Redis     `yaml:"redis"`
-	HTTP     HTTP      `yaml:"http"`
-	Queues   []Queue   `yaml:"queues"`
-	Targets  []Target  `yaml:"transfer_targets"`
-	Prompts  Prompts   `yaml:"prompts"`
-	Log      Log       `yaml:"log"`
-	CallLog  CallLog   `yaml:"calllog"`
-	Shutdown Shutdown  `yaml:"shutdown"`
-	Files    FilePaths `yaml:"files"`
+	Instance  string    `yaml:"instance"`
+	ARI       ARI       `yaml:"ari"`
+	Redis     Redis     `yaml:"redis"`
+	HTTP      HTTP      `yaml:"http"`
+	Queues    []Queue   `yaml:"queues"`
+	Targets   []Target  `yaml:"transfer_targets"`
+	Prompts   Prompts   `yaml:"prompts"`
+	Log       Log       `yaml:"log"`
+	CallLog   CallLog   `yaml:"calllog"`
+	Shutdown  Shutdown  `yaml:"shutdown"`
+	Files     FilePaths `yaml:"files"`
+	Knowledge Knowledge `yaml:"knowledge"`
+}
+
+// Knowledge configures the FAQ service.
+type Knowledge struct {
+	// NoAnswer is what the text channel says when the FAQ has no answer.
+	NoAnswer string `yaml:"no_answer"`
+	// ImportIfEmpty loads files.faq into Redis when Redis holds no FAQ yet.
+	ImportIfEmpty bool `yaml:"import_if_empty"`
 }
 
 // ARI is how the gateway reaches Asterisk's REST Interface.
@@ -145,6 +154,10 @@ type TTS struct {
 	URL string `yaml:"url"`
 	// CacheDir keeps rendered answers, keyed by content hash.
 	CacheDir string `yaml:"cache_dir"`
+	// CacheMaxMB bounds the cache; the least recently used go first.
+	CacheMaxMB int `yaml:"cache_max_mb"`
+	// RenderTimeout is how long a caller waits for one rendering.
+	RenderTimeout Duration `yaml:"render_timeout"`
 }
 
 // Log configures log/slog.
@@ -175,6 +188,8 @@ type FilePaths struct {
 	IVR     string `yaml:"ivr"`
 	Catalog string `yaml:"catalog"`
 	FAQ     string `yaml:"faq"`
+	// Lexicon is the FAQ search's synonym, homophone and concept table.
+	Lexicon string `yaml:"lexicon"`
 }
 
 // Secret is a string that never prints.
@@ -243,12 +258,16 @@ func Default() Config {
 		Prompts: Prompts{
 			SoundsDir:   "configs/sounds",
 			SoundPrefix: "liandong",
-			TTS:         TTS{Engine: "espeak-ng", Voice: "cmn-latn-pinyin", CacheDir: "var/tts"},
+			TTS:         TTS{Engine: "espeak-ng", Voice: "cmn-latn-pinyin", CacheDir: "var/tts", CacheMaxMB: 256, RenderTimeout: Duration(3 * time.Second)},
 		},
 		Log:      Log{Level: "info", Format: "text"},
 		CallLog:  CallLog{SpoolDir: "var/spool", StreamMaxLen: 1_000_000, RecordTTL: Duration(90 * 24 * time.Hour)},
 		Shutdown: Shutdown{DrainTimeout: Duration(30 * time.Second)},
-		Files:    FilePaths{IVR: "configs/ivr.yaml", Catalog: "configs/catalog.yaml", FAQ: "configs/faq.yaml"},
+		Files:    FilePaths{IVR: "configs/ivr.yaml", Catalog: "configs/catalog.yaml", FAQ: "configs/faq.yaml", Lexicon: "configs/kb-lexicon.yaml"},
+		Knowledge: Knowledge{
+			NoAnswer:      "抱歉，知识库中暂时没有找到这个问题的答复，请拨打12345转人工服务，或换个说法再问。",
+			ImportIfEmpty: true,
+		},
 	}
 }
 
@@ -458,6 +477,13 @@ func (c *Config) Validate() error {
 	}
 	positive("calllog.record_ttl", c.CallLog.RecordTTL)
 	positive("shutdown.drain_timeout", c.Shutdown.DrainTimeout)
+	positive("prompts.tts.render_timeout", c.Prompts.TTS.RenderTimeout)
+	if c.Prompts.TTS.CacheMaxMB <= 0 {
+		bad("prompts.tts.cache_max_mb", fmt.Sprint(c.Prompts.TTS.CacheMaxMB), "must be a positive number of megabytes")
+	}
+	if strings.TrimSpace(c.Knowledge.NoAnswer) == "" {
+		bad("knowledge.no_answer", "", "must say what the text channel answers when the FAQ has none")
+	}
 	return errors.Join(errs...)
 }
 

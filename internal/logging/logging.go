@@ -59,9 +59,12 @@ func (p Phone) String() string { return MaskPhone(string(p)) }
 // are service codes (110, 12345), not personal data, and stay as they are.
 // Characters other than digits (+, -, spaces) keep their places.
 func MaskPhone(s string) string {
+	// A '*' counts as a digit already hidden, so masking twice changes
+	// nothing.
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' || c == '*' }
 	n := 0
 	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
+		if isDigit(s[i]) {
 			n++
 		}
 	}
@@ -77,7 +80,7 @@ func MaskPhone(s string) string {
 	b := []byte(s)
 	d := 0
 	for i := range b {
-		if b[i] < '0' || b[i] > '9' {
+		if !isDigit(b[i]) {
 			continue
 		}
 		if d >= head && d < n-tail {

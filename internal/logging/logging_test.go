@@ -18,6 +18,7 @@ func TestMaskPhone(t *testing.T) {
 		{"110", "110"},
 		{"", ""},
 		{"anonymous", "anonymous"},
+		{"138****5678", "138****5678"},
 	}
 	for _, tt := range tests {
 		if got := MaskPhone(tt.in); got != tt.want {
@@ -65,6 +66,9 @@ func FuzzMaskPhone(f *testing.F) {
 		m := MaskPhone(s)
 		if len(m) != len(s) {
 			t.Fatalf("length changed: %q -> %q", s, m)
+		}
+		if again := MaskPhone(m); again != m {
+			t.Fatalf("masking twice changed %q to %q", m, again)
 		}
 	})
 }

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"liandong/gateway"
+	"liandong/gateway/api"
+	"liandong/gateway/calllog"
+	"liandong/gateway/media"
+	"liandong/internal/config"
+	"liandong/ivr"
+	"liandong/ivr/kbmenu"
+	"liandong/knowledge"
+	"liandong/knowledge/store"
+	"liandong/knowledge/tts"
+)
+
+// services are the parts the gateway's calls and the API use, built from
+// the configuration. close releases them in reverse order.
+type services struct {
+	callLog  *calllog.Log
+	recorder *gateway.CallLog
+	holder   *knowledge.Holder
+	store    *store.Store
+	menu     *kbmenu.Menu
+	kbAPI    http.Handler
+	media    http.Handler
+	deps     ivr.Deps
+	closers  []func()
+}
+
+func (s *services) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// buildServices wires the call log, the FAQ (store, live index, API), text
+// to speech and the IVR's knowledge menus. publicURL is how Asterisk
+// reaches this process's HTTP listener (for spoken answers).
+func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb redis.UniversalClient, flows *ivr.Registry, publicURL string) (s *services, err error) {
+	s = &services{}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var bgDone []chan struct{}
+	s.closers = append(s.closers, func() {
+		stopBG()
+		for _, d := range bgDone {
+			<-d
+		}
+	})
+	goBG := func(f func(ctx context.Context)) {
+		d := make(chan struct{})
+		bgDone = append(bgDone, d)
+		go func() { defer close(d); f(bg) }()
+	}
+
+	// The call log: never waits on Redis; spools while Redis is down.
+	s.callLog, err = calllog.Open(ctx, rdb, calllog.Options{
+		Prefix: cfg.Redis.KeyPrefix, SpoolDir: cfg.CallLog.SpoolDir,
+		MaxLen: cfg.CallLog.StreamMaxLen, Retention: cfg.CallLog.RecordTTL.D(), Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open the call log: %w", err)
+	}
+	s.closers = append(s.closers, func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := s.callLog.Close(cctx); err != nil {
+			log.Warn("call log close", "err", err)
+		}
+	})
+	s.recorder = gateway.NewCallLog(s.callLog, log)
+
+	// The FAQ: searches are served from memory, seeded from the sample
+	// file so a Redis outage at start still answers; the store's published
+	// set replaces it as soon as Redis answers.
+	var lex *knowledge.Lexicon
+	if cfg.Files.Lexicon != "" {
+		if lex, err = knowledge.LoadLexicon(cfg.Files.Lexicon); err != nil {
+			return nil, err
+		}
+	}
+	seed, err := knowledge.LoadIndex(cfg.Files.FAQ, cfg.Files.Lexicon)
+	if err != nil {
+		return nil, fmt.Errorf("load the FAQ: %w", err)
+	}
+	s.holder = knowledge.NewHolder(seed)
+	s.store = store.New(rdb, store.Options{Prefix: cfg.Redis.KeyPrefix, Logger: log})
+	if cfg.Knowledge.ImportIfEmpty {
+		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		imported, _, err := s.store.ImportIfEmpty(ictx, cfg.Files.FAQ)
+		cancel()
+		switch {
+		case err != nil:
+			log.Warn("FAQ import skipped", "err", err)
+		case imported:
+			log.Info("FAQ imported into Redis", "file", cfg.Files.FAQ)
+		}
+	}
+	live := store.NewLive(s.store, s.holder, store.LiveOptions{Lexicon: lex, Logger: log})
+	goBG(func(ctx context.Context) {
+		if err := live.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("FAQ live updates stopped", "err", err)
+		}
+	})
+	s.kbAPI = api.NewKB(api.KBOptions{Store: s.store, Holder: s.holder, Logger: log, NoAnswer: cfg.Knowledge.NoAnswer})
+
+	// Spoken answers and the IVR's consult menus.
+	eng, err := tts.EngineFor(cfg.Prompts.TTS.Engine, cfg.Prompts.TTS.Voice, tts.HTTPOptions{URL: cfg.Prompts.TTS.URL})
+	if err != nil {
+		return nil, fmt.Errorf("text to speech: %w", err)
+	}
+	var speech tts.TTS
+	var uris kbmenu.URIs
+	if eng != nil {
+		cache, err := tts.New(eng, tts.Options{Dir: cfg.Prompts.TTS.CacheDir, MaxBytes: int64(cfg.Prompts.TTS.CacheMaxMB) << 20, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("text to speech cache: %w", err)
+		}
+		s.closers = append(s.closers, func() { cache.Close() })
+		speech = cache
+		s.media = media.NewHandler(media.Options{Store: cache, Logger: log})
+		if uris, err = media.NewHTTPURIs(publicURL); err != nil {
+			return nil, err
+		}
+	}
+	entries := kbmenu.NewList(nil)
+	refresh := func(ctx context.Context) {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if pub, err := s.store.Published(pctx); err == nil && len(pub) > 0 {
+			entries.Set(pub)
+			return
+		}
+		// Redis unreachable or empty: the sample file's entries.
+		if seedEntries, err := knowledge.LoadFAQ(cfg.Files.FAQ); err == nil {
+			entries.Set(seedEntries)
+		}
+	}
+	refresh(ctx)
+	goBG(func(ctx context.Context) {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-live.Swapped():
+				refresh(ctx)
+			}
+		}
+	})
+	prompts := flows.Current().Prompts
+	s.menu, err = kbmenu.New(kbmenu.Options{Source: entries, TTS: speech, URIs: uris, More: prompts["kb_next"],
+		RenderTimeout: cfg.Prompts.TTS.RenderTimeout.D(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if speech != nil {
+		goBG(func(ctx context.Context) {
+			if _, err := s.menu.Prerender(ctx, prompts["kb_item"], 1); err != nil && ctx.Err() == nil {
+				log.Warn("prerender of FAQ answers incomplete", "err", err)
+			}
+		})
+	}
+	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: s.recorder, Logger: log}
+	return s, nil
+}
+
+// apiOptions are the API's handlers from the services.
+func (s *services) apiOptions(o api.Options) api.Options {
+	o.KB = s.kbAPI
+	o.Media = s.media
+	return o
+}
