@@ -69,7 +69,8 @@ func (f fanout) Report(ctx context.Context, s ivr.Step) {
 }
 
 type rig struct {
-	sim   *pbxsim.Server
+	sim    *pbxsim.Server
+	client *ari.Client
 	gw    *gateway.Gateway
 	steps *steps
 }
@@ -80,6 +81,12 @@ type rig struct {
 type rigOption struct {
 	ari      func(*ari.Options)
 	reporter ivr.Reporter
+	sounds   map[string]time.Duration
+}
+
+// withSound makes the emulator's sound last d.
+func withSound(name string, d time.Duration) rigOption {
+	return rigOption{sounds: map[string]time.Duration{name: d}}
 }
 
 func withRequestTimeout(d time.Duration) rigOption {
@@ -99,6 +106,11 @@ func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	sounds := map[string]time.Duration{}
 	for name := range fs.Prompts {
 		sounds["liandong/"+name] = 150 * time.Millisecond
+	}
+	for _, f := range opts {
+		for k, v := range f.sounds {
+			sounds[k] = v
+		}
 	}
 	sim := pbxsimtest.Start(t, pbxsim.Options{Sounds: sounds})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -143,7 +155,7 @@ func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 		client.Close()
 		hc.CloseIdleConnections()
 	})
-	return &rig{sim: sim, gw: gw, steps: st}
+	return &rig{sim: sim, client: client, gw: gw, steps: st}
 }
 
 func (r *rig) call(t *testing.T, to string) string {

@@ -183,3 +183,42 @@ func TestObserveReactions(t *testing.T) {
 		}
 	}
 }
+
+// A burst of 10,000 events (of a type ari/v5 does not know, and known
+// ones for channels no call owns) while a call is in its menu: the socket
+// is read to the end, the gateway consumes them all, and the call goes on.
+func TestEventBurstMidCall(t *testing.T) {
+	// A greeting long enough to outlast the burst.
+	r := start(t, gateway.Options{}, withSound("liandong/welcome", time.Minute))
+	id := r.call(t, "12345")
+	waitFor(t, "the greeting to start", 5*time.Second, func() bool {
+		info, err := r.sim.Channel(id)
+		return err == nil && len(info.Heard) > 0
+	})
+	node := r.client.Node("ast1")
+	before := node.Stats().Received
+	const n = 10000
+	for i := range n {
+		raw := fmt.Sprintf(`{"type":"ChannelToneDetected","timestamp":"2026-11-28T09:34:29.902+0000","application":%q,"channel":{"id":"burst-%d"}}`, pbxsimtest.App, i%50)
+		if i%2 == 1 {
+			raw = fmt.Sprintf(`{"type":"ChannelVarset","timestamp":"2026-11-28T09:34:29.902+0000","application":%q,"variable":"X","value":"%d","channel":{"id":"burst-%d"}}`, pbxsimtest.App, i, i%50)
+		}
+		if err := r.sim.InjectEvent(pbxsimtest.App, []byte(raw)); err != nil {
+			t.Fatalf("inject event %d: %v", i, err)
+		}
+	}
+	waitFor(t, "the burst to be read and consumed", 30*time.Second, func() bool {
+		return node.Stats().Received-before >= n && r.client.Events().Len() == 0
+	})
+	if c := node.Stats().Connections; c != 1 {
+		t.Errorf("the event socket was reopened during the burst (%d connections)", c)
+	}
+	if r.gw.Live() != 1 {
+		t.Fatalf("the call did not survive the burst")
+	}
+	r.sim.SendDTMF(id, "1", 0) // barge-in
+	r.waitTrail(t, id, "played:survey:survey")
+	r.sim.SendDTMF(id, "2", 0)
+	r.waitTrail(t, id, "survey:survey:基本满意")
+	r.waitGone(t)
+}

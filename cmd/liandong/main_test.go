@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -316,5 +317,42 @@ func TestKBEvalJSON(t *testing.T) {
 	}
 	if r.N != 150 || len(r.Results) != 150 || r.Top1 == nil || r.Top3 == nil || r.NonePrecision == nil || r.Results[0].Confidence == nil {
 		t.Errorf("report lacks fields: n=%d results=%d", r.N, len(r.Results))
+	}
+}
+
+func TestKBImportExport(t *testing.T) {
+	p, err := redisproc.Start(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	base := []string{"--config", "../../configs/liandong.yaml", "--redis-url", p.URL()}
+	e, out, errb := newEnv()
+	if code := run(context.Background(), e, append([]string{"kb", "import", "--dry-run"}, append(base, "../../configs/faq.yaml")...)); code != 0 {
+		t.Fatalf("dry run exit %d: %s", code, errb)
+	}
+	e, out2, _ := newEnv()
+	run(context.Background(), e, append([]string{"kb", "export"}, base...))
+	if strings.Contains(out2.String(), "kb-001") {
+		t.Fatalf("a dry run wrote entries:\n%s\n%s", out, out2)
+	}
+	e, _, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"kb", "import"}, append(base, "../../configs/faq.yaml")...)); code != 0 {
+		t.Fatalf("import exit %d: %s", code, errb)
+	}
+	e, out2, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"kb", "export", "--status", "published"}, base...)); code != 0 {
+		t.Fatalf("export exit %d: %s", code, errb)
+	}
+	for _, id := range []string{"kb-001", "kb-100"} {
+		if !strings.Contains(out2.String(), id) {
+			t.Errorf("export lacks %s", id)
+		}
+	}
+	bad := t.TempDir() + "/bad.yaml"
+	os.WriteFile(bad, []byte("entries:\n  - id: kb-001\n    title: \"\"\n"), 0o600)
+	e, _, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"kb", "import"}, append(base, bad)...)); code == 0 {
+		t.Errorf("an invalid file imported")
 	}
 }

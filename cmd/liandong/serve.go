@@ -138,6 +138,7 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 	handler := api.New(svc.apiOptions(api.Options{
 		Logger:  log,
 		Version: versionString(),
+		IVR:     flows,
 		Checks: map[string]api.Check{
 			"redis": func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 			"asterisk": func(ctx context.Context) error {

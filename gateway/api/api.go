@@ -24,6 +24,8 @@ type Options struct {
 	CheckTimeout time.Duration
 	// KB, if set, serves /api/v1/kb/ (the knowledge-base API, NewKB).
 	KB http.Handler
+	// IVR, if set, serves the flows' version and reloads under /api/v1/ivr/.
+	IVR FlowRegistry
 	// Media, if set, serves rendered audio under /media/ for Asterisk's
 	// sound:http:// playback (package gateway/media).
 	Media http.Handler
@@ -48,6 +50,9 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": o.Version})
 	})
+	if o.IVR != nil {
+		mountIVR(mux, o.IVR)
+	}
 	if o.Media != nil {
 		mux.Handle("/media/", o.Media)
 	}
