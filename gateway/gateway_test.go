@@ -71,8 +71,8 @@ func (f fanout) Report(ctx context.Context, s ivr.Step) {
 type rig struct {
 	sim    *pbxsim.Server
 	client *ari.Client
-	gw    *gateway.Gateway
-	steps *steps
+	gw     *gateway.Gateway
+	steps  *steps
 }
 
 // start runs the emulator, the real ARI adapter and the gateway, and checks
