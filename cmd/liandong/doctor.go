@@ -14,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"liandong/gateway/ari"
+
 	"liandong/internal/config"
 )
 
@@ -112,6 +114,13 @@ func checkARI(ctx context.Context, cfg config.Config, base string, timeout time.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	switch resp.StatusCode {
 	case http.StatusOK:
+		// REST answers; now the event socket, where calls arrive.
+		node := ari.NodeConfig{Name: base, URL: ariBase(base) + "/ari", Username: cfg.ARI.User,
+			Password: cfg.ARI.Password.Reveal(), App: cfg.ARI.Application}
+		if _, err := ari.Probe(ctx, node, ari.Options{RequestTimeout: timeout, DialTimeout: timeout}); err != nil {
+			c.err = fmt.Errorf("REST answers but the event socket does not: %w", err)
+			c.fix = "check ari.application (" + cfg.ARI.Application + ") and that http.conf allows WebSocket upgrades on /ari/events"
+		}
 	case http.StatusUnauthorized:
 		c.err = fmt.Errorf("401 Unauthorized for user %q", cfg.ARI.User)
 		c.fix = "ari.user and the password (LIANDONG_ARI_PASSWORD or ari.password_file) must match a [user] in ari.conf"

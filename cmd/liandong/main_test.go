@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"liandong/gateway/pbxsim"
+	"liandong/gateway/pbxsim/pbxsimtest"
 	"liandong/internal/redisproc"
 )
 
@@ -131,24 +133,9 @@ func TestDoctorFindsWorkingServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Stop)
-	// A stand-in for Asterisk's HTTP server that checks credentials as
-	// ari.conf would.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, pw, ok := r.BasicAuth(); !ok || u != "liandong" || pw != "secret" {
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"message":"Authentication required"}`)
-			return
-		}
-		io.WriteString(w, `{"system":{"version":"22.10.1"}}`)
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-
-	args := []string{"doctor", "--ari-url", "http://" + ln.Addr().String(), "--redis-url", p.URL()}
+	// The emulated Asterisk checks credentials as ari.conf would.
+	sim := pbxsimtest.Start(t, pbxsim.Options{User: "liandong", Password: "secret"})
+	args := []string{"doctor", "--ari-url", sim.URL(), "--redis-url", p.URL()}
 	e, out, _ := newEnv("LIANDONG_ARI_PASSWORD=wrong")
 	run(context.Background(), e, args)
 	if !strings.Contains(out.String(), "401") || !strings.Contains(out.String(), "ari.conf") {
