@@ -120,7 +120,10 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string) (callsRe
 	if err != nil {
 		return callsResult{}, err
 	}
-	defer waitPbx()
+	defer func() {
+		stopPbx() // ends the child, then reap it
+		waitPbx()
+	}()
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute}}
 	defer hc.CloseIdleConnections()
