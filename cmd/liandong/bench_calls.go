@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -68,13 +69,26 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	conc := fs.Int("concurrency", 100, "how many calls at once")
 	flows := fs.String("flows", "", "IVR flow `FILE` (default: the embedded configs/ivr.yaml)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway to `FILE`")
+	ramp := fs.Duration("ramp", 10*time.Second, "spread the first --concurrency calls over this long (callers do not all dial in the same millisecond)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *calls <= 0 || *conc <= 0 {
 		return usagef("--calls and --concurrency must be positive")
 	}
-	res, err := benchCalls(ctx, *calls, *conc, *flows)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := benchCalls(ctx, *calls, *conc, *flows, *ramp)
 	if err != nil {
 		return err
 	}
@@ -88,7 +102,7 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func benchCalls(ctx context.Context, calls, conc int, flowsPath string) (callsResult, error) {
+func benchCalls(ctx context.Context, calls, conc int, flowsPath string, ramp time.Duration) (callsResult, error) {
 	dir, err := os.MkdirTemp("", "liandong-bench-")
 	if err != nil {
 		return callsResult{}, err
@@ -205,7 +219,9 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string) (callsRe
 		if ended >= int64(calls) {
 			break
 		}
-		if placed < int64(calls) && live < int64(conc) {
+		// During the ramp, call k waits until k/conc of it has passed.
+		rampOK := placed >= int64(conc) || time.Since(start) >= time.Duration(float64(ramp)*float64(placed)/float64(conc))
+		if placed < int64(calls) && live < int64(conc) && rampOK {
 			id, err := placeCall(ctx, hc, base)
 			if err != nil {
 				return callsResult{}, err
