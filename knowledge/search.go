@@ -179,7 +179,7 @@ func (ix *Index) rank(q *query, k int) []cand {
 	}
 	sort.Slice(qids, func(i, j int) bool { return qids[i] < qids[j] })
 	for i := range out {
-		out[i].score *= (1 - questionFit) + questionFit*float32(ix.questionCover(out[i].e, qids))
+		out[i].score *= (1 - questionFit) + questionFit*float32(ix.questionCover(ix.questions[out[i].e], qids))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].score != out[j].score {
@@ -193,11 +193,11 @@ func (ix *Index) rank(q *query, k int) []cand {
 	return out
 }
 
-// questionCover is the best share (by idf) of one of entry e's questions
-// that the query ids cover.
-func (ix *Index) questionCover(e int32, qids []int32) float64 {
+// questionCover is the best share (by idf) of one of the questions (feature
+// ids, sorted) that the query ids cover.
+func (ix *Index) questionCover(qs [][]int32, qids []int32) float64 {
 	best := 0.0
-	for _, ids := range ix.questions[e] {
+	for _, ids := range qs {
 		var all, hit float32
 		j := 0
 		for _, id := range ids {
@@ -289,12 +289,19 @@ type signals struct {
 	Topic    float64 // topic concept agreement of the best entry, in [-1,1]
 	Anchor   float64 // strongest single word matched, over the weight of the rarest possible
 	Known    float64 // share of the query's weight that some entry has at all
+	// Action is the action concept agreement of the best entry, in [-1,1]
+	// (0 when the caller names no action).
+	Action float64
+	// Fit is the entry side: the share of the entry's title (标准问, which
+	// names its facets) that the caller's words cover. An entry about
+	// 补办 社保卡 needs both facets said, not a word of a similar question.
+	Fit float64
 }
 
-const nSignals = 6
+const nSignals = 8
 
 func (sg signals) vec() [nSignals]float64 {
-	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known}
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known, sg.Action, sg.Fit}
 }
 
 func (ix *Index) signals(q *query, top []cand) signals {
@@ -303,8 +310,9 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	}
 	e := top[0].e
 	sg := signals{
-		Known: float64(q.known / q.total),
-		Topic: agreement(q.topics, ix.topics[e]),
+		Known:  float64(q.known / q.total),
+		Topic:  agreement(q.topics, ix.topics[e]),
+		Action: agreement(q.actions, ix.actions[e]),
 	}
 	// Margin in units of the query's weight: a lone weak match has a small
 	// margin, not a perfect one.
@@ -339,6 +347,14 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	if tot > 0 {
 		sg.Coverage = math.Min(1, float64(hit/tot))
 	}
+	qids := make([]int32, 0, len(q.feats))
+	for _, qf := range q.feats {
+		if qf.id >= 0 {
+			qids = append(qids, qf.id)
+		}
+	}
+	sort.Slice(qids, func(i, j int) bool { return qids[i] < qids[j] })
+	sg.Fit = ix.questionCover(ix.questions[e][:1], qids)
 	return sg
 }
 
