@@ -12,9 +12,9 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.91, 0.92},
+	{"testdata/kb-dev.tsv", 0.92, 0.935},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.90, 0.945},
+	{"testdata/kb-extra.tsv", 0.91, 0.95},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics: the hardest set.
 	{"testdata/kb-holdout.tsv", 0.78, 0.80},
@@ -48,8 +48,8 @@ func TestHeldOutSplit(t *testing.T) {
 	for half, name := range []string{"tuning half", "held-out half"} {
 		rep := evalSet(t, ix, "testdata/kb-dev.tsv", half)
 		t.Logf("%s: n %d top1 %.3f top3 %.3f none precision %.3f recall %.3f", name, rep.N, rep.Top1, rep.Top3, rep.NonePrecision, rep.NoneRecall)
-		if rep.Top1 < 0.89 {
-			t.Errorf("%s: top1 %.3f below 0.89", name, rep.Top1)
+		if rep.Top1 < 0.91 {
+			t.Errorf("%s: top1 %.3f below 0.91", name, rep.Top1)
 		}
 	}
 }

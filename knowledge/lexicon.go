@@ -45,8 +45,12 @@ type Lexicon struct {
 	// SideMarkers mark a clause as a side topic (还有, 回头再问).
 	SideMarkers []string `yaml:"side_markers"`
 	// FocusMarkers mark the clause the caller says matters (先说, 主要是).
-	FocusMarkers []string  `yaml:"focus_markers"`
-	Concepts     []Concept `yaml:"concepts"`
+	FocusMarkers []string `yaml:"focus_markers"`
+	// LightChars are function characters (是, 要, 个, 着…). A query bigram
+	// the KB does not know that holds one is most likely two words' edges
+	// (爸要, 保是), not an unknown key word, and weighs little.
+	LightChars string    `yaml:"light_chars"`
+	Concepts   []Concept `yaml:"concepts"`
 }
 
 // DecodeLexicon reads a lexicon strictly and validates it.
@@ -151,10 +155,16 @@ type compiledLexicon struct {
 	focus    *matcher
 	concepts *matcher // value = concept index
 	cons     []Concept
+	light    map[rune]bool
 }
 
 func (lx *Lexicon) compile() *compiledLexicon {
-	c := &compiledLexicon{cons: lx.Concepts}
+	c := &compiledLexicon{cons: lx.Concepts, light: map[rune]bool{}}
+	for _, r := range normalize(lx.LightChars) {
+		if isCJK(r) {
+			c.light[r] = true
+		}
+	}
 	// Longest variant first: strings.Replacer tries its pairs in order.
 	type pair struct{ from, to string }
 	var pairs []pair

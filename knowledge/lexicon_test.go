@@ -43,3 +43,18 @@ func TestDecodeLexiconErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLightBigram(t *testing.T) {
+	lx := (&Lexicon{LightChars: "是要个ｘ"}).compile()
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"保是", true}, {"爸要", true}, {"手术", false}, {"太原", false}, {"个身", true},
+	}
+	for _, tt := range tests {
+		if got := lx.lightBigram(tt.key); got != tt.want {
+			t.Errorf("lightBigram(%s) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}

@@ -67,6 +67,8 @@ func (ix *Index) prepare(text string) query {
 			idf = pidf
 		case f.kind == fConcept:
 			idf = 0 // a concept no entry has says nothing either way
+		case f.kind == fBigram && ix.lex.lightBigram(f.key):
+			idf = ix.idfNone * lightRate
 		default:
 			idf = ix.idfNone
 		}
@@ -115,6 +117,8 @@ const (
 	actionWeight = 1.0
 	// rerankExtra candidates beyond k are reranked by question fit.
 	rerankExtra = 7
+	// lightRate scales an unknown bigram holding a function character.
+	lightRate = 0.2
 	// questionFit is the share of the score that the fit of the entry's
 	// best question decides.
 	questionFit = 0.3

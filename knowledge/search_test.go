@@ -186,3 +186,58 @@ func TestBuildLeavesNoGoroutines(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Fit is the share of the best entry's title the caller covers: a word
+// shared with a similar question only does not make it.
+func TestFitSignal(t *testing.T) {
+	ix := sampleIndex(t)
+	tests := []struct {
+		q        string
+		min, max float64
+	}{
+		{"社保卡丢了怎么挂失和补办", 0.9, 1},
+		{"我跟你说啊前两天我那个社保卡丢了，到处都找不着，怎么挂失和补办", 0.9, 1},
+		{"今天股票大盘行情怎么样", 0, 0.2},
+	}
+	for _, tt := range tests {
+		q := ix.prepare(tt.q)
+		top := ix.rank(&q, 2)
+		if len(top) == 0 {
+			t.Fatalf("%s: no candidates", tt.q)
+		}
+		if fit := ix.signals(&q, top).Fit; fit < tt.min || fit > tt.max {
+			t.Errorf("%s: fit %.2f (top %s), want in [%.1f, %.1f]", tt.q, fit, ix.entries[top[0].e].ID, tt.min, tt.max)
+		}
+	}
+}
+
+// Recombined calibration questions keep the entry's question with another
+// entry's keyword in place of its own.
+func TestRecombine(t *testing.T) {
+	es, err := LoadFAQ("../configs/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lx := lex.compile()
+	an := lx.analyseAll(es)
+	out := recombine(es, an, lx, 0)
+	if len(out) < len(es)/4 {
+		t.Fatalf("%d recombined questions from %d entries", len(out), len(es))
+	}
+	asked := map[string]bool{}
+	for _, e := range es {
+		asked[e.Title] = true
+		for _, q := range e.SimilarQuestions {
+			asked[q] = true
+		}
+	}
+	for _, q := range out {
+		if asked[q] {
+			t.Errorf("recombined %q is an entry's own question", q)
+		}
+	}
+}
