@@ -109,7 +109,7 @@ func appendUniq(s []int, v int) []int {
 	return append(s, v)
 }
 
-// Ranking constants, chosen on the even rows of kb-dev (docs/knowledge.md).
+// Ranking constants, chosen on kb-dev rows in the first round (docs/knowledge.md).
 const (
 	// actionNone scales an entry with no action when the caller asks for one.
 	actionNone = 0.9
