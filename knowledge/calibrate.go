@@ -53,7 +53,12 @@ const (
 	calibNonePrior  = 0.15
 	calibL2         = 1e-3
 	calibMaxEntries = 160
-	calibFolds      = 4
+	// maxNewtonStep caps one step of the fit; maxWeight bounds a sane
+	// coefficient (signals are in [-1,1]): beyond it the fit failed and
+	// the defaults serve.
+	maxNewtonStep = 2.0
+	maxWeight     = 30.0
+	calibFolds    = 4
 )
 
 type sample struct {
@@ -262,7 +267,7 @@ func fit(samples []sample) Calibration {
 		tw += s.w
 	}
 	w := defaultCalibration.weights()
-	for it := 0; it < 25; it++ {
+	for it := 0; it < 50; it++ {
 		var g [nSignals]float64
 		var h [nSignals][nSignals]float64
 		for _, s := range samples {
@@ -290,12 +295,25 @@ func fit(samples []sample) Calibration {
 			break
 		}
 		size := 0.0
-		for i := range w {
-			w[i] -= step[i]
+		for i := range step {
 			size = max(size, math.Abs(step[i]))
+		}
+		// Damped: a nearly flat direction (a signal constant on the
+		// sample) must not throw the weights far off.
+		scale := 1.0
+		if size > maxNewtonStep {
+			scale = maxNewtonStep / size
+		}
+		for i := range w {
+			w[i] -= scale * step[i]
 		}
 		if size < 1e-6 {
 			break
+		}
+	}
+	for _, v := range w {
+		if math.IsNaN(v) || math.Abs(v) > maxWeight {
+			return defaultCalibration
 		}
 	}
 	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Action: w[6], Fit: w[7], Threshold: 0.5}
