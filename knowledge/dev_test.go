@@ -27,6 +27,7 @@ var evalSets = []struct {
 	{"kb-dev all", "testdata/kb-dev.tsv", -1},
 	{"kb-extra", "testdata/kb-extra.tsv", -1},
 	{"kb-holdout", "testdata/kb-holdout.tsv", -1},
+	{"kb-fresh", "testdata/kb-fresh.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.

@@ -17,10 +17,14 @@ import (
 type ConceptKind string
 
 // Concept kinds: an action is what the caller wants done (挪, 补, 退, 查...);
-// a topic is the situation or thing it concerns (预付卡, 停电...).
+// a topic is the situation or thing it concerns (预付卡, 停电...); an
+// outside topic is one the hotline sends elsewhere (a fire or an injury is
+// for 119/120/110): a question about it gets no FAQ answer unless an entry
+// itself carries the concept.
 const (
-	KindAction ConceptKind = "action"
-	KindTopic  ConceptKind = "topic"
+	KindAction  ConceptKind = "action"
+	KindTopic   ConceptKind = "topic"
+	KindOutside ConceptKind = "outside"
 )
 
 // Concept is an editor-maintained concept: any trigger in a question (or in
@@ -128,8 +132,8 @@ func (lx *Lexicon) Validate() error {
 			return bad("concepts[%d] %s: duplicate name", i, c.Name)
 		}
 		names[c.Name] = true
-		if c.Kind != KindAction && c.Kind != KindTopic {
-			return bad("concepts[%d] %s: kind %q must be action or topic", i, c.Name, c.Kind)
+		if c.Kind != KindAction && c.Kind != KindTopic && c.Kind != KindOutside {
+			return bad("concepts[%d] %s: kind %q must be action, topic or outside", i, c.Name, c.Kind)
 		}
 		if c.Weight < 0 || c.Weight > 10 {
 			return bad("concepts[%d] %s: weight %v out of [0,10]", i, c.Name, c.Weight)

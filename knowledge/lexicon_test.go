@@ -25,7 +25,7 @@ func TestDecodeLexiconErrors(t *testing.T) {
 		{"empty variant", "synonyms:\n  社保: [\"\"]\n", "synonyms[社保]"},
 		{"self variant", "synonyms:\n  社保: [社保]\n", "equals the canonical"},
 		{"two owners", "synonyms:\n  社保: [设保]\n  医保: [设保]\n", "listed under"},
-		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\""},
+		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\" must be action, topic or outside"},
 		{"no triggers", "concepts:\n  - name: 退费\n    kind: action\n", "no triggers"},
 		{"duplicate", "concepts:\n  - {name: a, kind: topic, triggers: [x]}\n  - {name: a, kind: topic, triggers: [y]}\n", "duplicate name"},
 		{"weight", "concepts:\n  - {name: a, kind: topic, weight: 99, triggers: [x]}\n", "weight"},

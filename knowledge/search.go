@@ -36,7 +36,8 @@ type query struct {
 	total   float32
 	known   float32 // weight of the features some entry has
 	actions []int   // in clauses that are not side topics
-	topics  []int
+	topics  []int   // topic and outside concepts
+	outside []int   // outside concepts
 }
 
 func (ix *Index) prepare(text string) query {
@@ -83,9 +84,13 @@ func (ix *Index) prepare(text string) query {
 			}
 			idf *= float32(cw)
 			if f.w >= wPlain {
-				if c.Kind == KindAction {
+				switch c.Kind {
+				case KindAction:
 					q.actions = appendUniq(q.actions, f.con)
-				} else {
+				case KindOutside:
+					q.outside = appendUniq(q.outside, f.con)
+					q.topics = appendUniq(q.topics, f.con)
+				default:
 					q.topics = appendUniq(q.topics, f.con)
 				}
 			}
@@ -371,6 +376,9 @@ func lookup(ps []posting, e int32) float32 {
 	return 0
 }
 
+// outsideConfidence caps the confidence of a question about an outside topic.
+const outsideConfidence = 0.05
+
 // MaxHits caps k: nobody reads more, and k sizes buffers.
 const MaxHits = 50
 
@@ -393,6 +401,12 @@ func (ix *Index) Search(text string, k int) Result {
 	}
 	res.Confidence = ix.calib.confidence(ix.signals(&q, top))
 	res.NoAnswer = res.Confidence < ix.calib.Threshold
+	if len(q.outside) > 0 && agreement(q.outside, ix.topics[top[0].e]) < 1 {
+		// The editors say this is not the FAQ's business (an emergency):
+		// no answer, whatever the words share.
+		res.Confidence = min(res.Confidence, outsideConfidence)
+		res.NoAnswer = true
+	}
 	if len(top) > k {
 		top = top[:k]
 	}

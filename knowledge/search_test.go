@@ -45,6 +45,8 @@ func TestSearchCases(t *testing.T) {
 		{"side topic", "我想补办身份证，还有护照的事我回头再问", "kb-026"},
 		{"out of KB", "今天股票大盘行情怎么样", ""},
 		{"out of KB 2", "演唱会门票哪里买", ""},
+		{"outside: emergency", "楼下的饭店失火了，燃气罐可能要炸", ""},
+		{"outside concept in a side clause only", "社保卡丢了怎么补办，还有昨天路上出了车祸的事回头再问", "kb-004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,5 +241,30 @@ func TestRecombine(t *testing.T) {
 		if asked[q] {
 			t.Errorf("recombined %q is an entry's own question", q)
 		}
+	}
+}
+
+// An outside concept (an emergency) refuses the FAQ's answer unless an
+// entry itself carries the concept.
+func TestOutsideConcept(t *testing.T) {
+	lex := &Lexicon{Concepts: []Concept{{Name: "紧急", Kind: KindOutside, Triggers: []string{"失火"}}}}
+	es := []Entry{
+		{ID: "a", Department: "d", Status: StatusPublished, Version: 1, Title: "燃气费怎么缴纳", Answer: "在营业厅缴纳燃气费。"},
+		{ID: "b", Department: "d", Status: StatusPublished, Version: 1, Title: "燃气表坏了怎么报修", Answer: "拨打燃气公司电话报修。"},
+	}
+	ix, err := Build(es, lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ix.Search("家里燃气失火了", 3); !res.NoAnswer || res.Confidence > outsideConfidence {
+		t.Errorf("outside question answered: %+v", res)
+	}
+	es = append(es, Entry{ID: "c", Department: "d", Status: StatusPublished, Version: 1, Title: "家里失火了怎么办", Answer: "立即拨打119。"})
+	ix, err = Build(es, lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ix.Search("家里燃气失火了", 3); res.NoAnswer || res.Hits[0].ID != "c" {
+		t.Errorf("entry carrying the outside concept not answered: %+v", res)
 	}
 }
