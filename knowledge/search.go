@@ -21,6 +21,9 @@ type Result struct {
 	Hits       []Hit   `json:"hits"`
 	Confidence float64 `json:"confidence"` // estimated chance that Hits[0] is right, in [0,1]
 	NoAnswer   bool    `json:"no_answer"`  // confidence too low: offer an agent instead
+	// Outside names the outside concept (an emergency) that made the search
+	// refuse, for the editors' "try a question" and the IVR; "" otherwise.
+	Outside string `json:"outside,omitempty"`
 }
 
 // qfeat is a query feature resolved against the index.
@@ -406,6 +409,7 @@ func (ix *Index) Search(text string, k int) Result {
 		// no answer, whatever the words share.
 		res.Confidence = min(res.Confidence, outsideConfidence)
 		res.NoAnswer = true
+		res.Outside = ix.lex.cons[q.outside[0]].Name
 	}
 	if len(top) > k {
 		top = top[:k]

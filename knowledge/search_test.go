@@ -256,7 +256,7 @@ func TestOutsideConcept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := ix.Search("家里燃气失火了", 3); !res.NoAnswer || res.Confidence > outsideConfidence {
+	if res := ix.Search("家里燃气失火了", 3); !res.NoAnswer || res.Confidence > outsideConfidence || res.Outside != "紧急" {
 		t.Errorf("outside question answered: %+v", res)
 	}
 	es = append(es, Entry{ID: "c", Department: "d", Status: StatusPublished, Version: 1, Title: "家里失火了怎么办", Answer: "立即拨打119。"})
