@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -41,6 +42,7 @@ type query struct {
 	actions []int   // in clauses that are not side topics
 	topics  []int   // topic and outside concepts
 	outside []int   // outside concepts
+	ids     []int32 // see sortedIDs
 }
 
 func (ix *Index) prepare(text string) query {
@@ -106,6 +108,21 @@ func (ix *Index) prepare(text string) query {
 		q.feats = append(q.feats, qf)
 	}
 	return q
+}
+
+// sortedIDs returns the vocabulary ids of the query's features, sorted;
+// computed once and kept.
+func (q *query) sortedIDs() []int32 {
+	if q.ids == nil {
+		q.ids = make([]int32, 0, len(q.feats))
+		for _, qf := range q.feats {
+			if qf.id >= 0 {
+				q.ids = append(q.ids, qf.id)
+			}
+		}
+		slices.Sort(q.ids)
+	}
+	return q.ids
 }
 
 func appendUniq(s []int, v int) []int {
@@ -183,13 +200,7 @@ func (ix *Index) rank(q *query, k int) []cand {
 	if len(out) == 0 {
 		return out
 	}
-	qids := make([]int32, 0, len(q.feats))
-	for _, qf := range q.feats {
-		if qf.id >= 0 {
-			qids = append(qids, qf.id)
-		}
-	}
-	sort.Slice(qids, func(i, j int) bool { return qids[i] < qids[j] })
+	qids := q.sortedIDs()
 	for i := range out {
 		out[i].score *= (1 - questionFit) + questionFit*float32(ix.questionCover(ix.questions[out[i].e], qids))
 	}
@@ -359,14 +370,7 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	if tot > 0 {
 		sg.Coverage = math.Min(1, float64(hit/tot))
 	}
-	qids := make([]int32, 0, len(q.feats))
-	for _, qf := range q.feats {
-		if qf.id >= 0 {
-			qids = append(qids, qf.id)
-		}
-	}
-	sort.Slice(qids, func(i, j int) bool { return qids[i] < qids[j] })
-	sg.Fit = ix.questionCover(ix.questions[e][:1], qids)
+	sg.Fit = ix.questionCover(ix.questions[e][:1], q.sortedIDs())
 	return sg
 }
 
