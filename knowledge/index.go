@@ -40,7 +40,6 @@ type Index struct {
 	ppost   [][]posting
 	idf     []float32
 	pidf    []float32
-
 	actions [][]int // per entry, sorted action concept indexes
 	// questions holds, per entry, the feature ids of its title and each
 	// similar question: an entry whose own question the caller's words
