@@ -3,6 +3,7 @@ package knowledge
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 // Calibration turns the search signals into a confidence by logistic
@@ -15,14 +16,16 @@ type Calibration struct {
 	Topic     float64 `json:"topic" yaml:"topic"`
 	Anchor    float64 `json:"anchor" yaml:"anchor"`
 	Known     float64 `json:"known" yaml:"known"`
+	Action    float64 `json:"action" yaml:"action"`
+	Fit       float64 `json:"fit" yaml:"fit"`
 	Threshold float64 `json:"threshold" yaml:"threshold"`
 }
 
 // defaultCalibration serves indexes too small to calibrate on themselves.
-var defaultCalibration = Calibration{Bias: -2, Coverage: 3.5, Margin: 1.5, Topic: 1.5, Anchor: 1, Known: 3, Threshold: 0.5}
+var defaultCalibration = Calibration{Bias: -2, Coverage: 3.5, Margin: 1.5, Topic: 1.5, Anchor: 1, Known: 3, Action: 0.5, Fit: 1, Threshold: 0.5}
 
 func (c Calibration) weights() [nSignals]float64 {
-	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Anchor, c.Known}
+	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Anchor, c.Known, c.Action, c.Fit}
 }
 
 func (c Calibration) confidence(sg signals) float64 {
@@ -47,10 +50,15 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 const (
 	// calibNonePrior is the share of unanswerable questions expected from
 	// callers; negatives are weighted to it.
-	calibNonePrior  = 0.10
+	calibNonePrior  = 0.15
 	calibL2         = 1e-3
 	calibMaxEntries = 160
-	calibFolds      = 4
+	// maxNewtonStep caps one step of the fit; maxWeight bounds a sane
+	// coefficient (signals are in [-1,1]): beyond it the fit failed and
+	// the defaults serve.
+	maxNewtonStep = 2.0
+	maxWeight     = 30.0
+	calibFolds    = 4
 )
 
 type sample struct {
@@ -118,6 +126,25 @@ func calibrate(pub []Entry, an []analysed, lx *compiledLexicon) Calibration {
 			rng.Shuffle(len(rs), func(a, b int) { rs[a], rs[b] = rs[b], rs[a] })
 			negs = append(negs, string(rs))
 		}
+		// Same action, other topic: an entry's question with its key word
+		// swapped for another entry's (a KB word the entry does not go
+		// with, or a word of the left-out fold the sub-index never saw).
+		// Callers ask exactly this next to the KB's topics (出生证明丢了能补吗).
+		negs = append(negs, recombine(pool, poolAn, lx, f)...)
+		// Spoken questions come with a story in words the entry does not
+		// have: a question of the left-out fold told before the asked
+		// one keeps it answerable; two of them together do not.
+		nfold := len(negs)
+		for i, p := range poss {
+			if nfold > 0 {
+				poss = append(poss, pos{negs[(i*7)%nfold] + "，" + p.q, p.id})
+			}
+		}
+		if nfold > 1 {
+			for i := 0; i < nfold/2; i++ {
+				negs = append(negs, negs[i]+"，"+negs[(i*5+1)%nfold])
+			}
+		}
 		ix := build(sub, subAn, lx)
 		for _, q := range negs {
 			if x, ok := ix.sample(q); ok {
@@ -138,6 +165,69 @@ func calibrate(pub []Entry, an []analysed, lx *compiledLexicon) Calibration {
 		}
 	}
 	return fit(samples)
+}
+
+// recombine makes unanswerable questions for fold f: for each entry kept in
+// the sub-index, one of its questions with a keyword of it replaced by a
+// keyword of another entry. The other entry is from fold f (its word is
+// then unknown to the sub-index) or a kept entry whose actions all differ
+// (its word is known but not with this action).
+func recombine(pool []Entry, an []analysed, lx *compiledLexicon, f int) []string {
+	acts := make([][]int, len(pool))
+	for i := range pool {
+		acts[i] = entryActions(an[i], lx)
+	}
+	var out []string
+	rng := rand.New(rand.NewPCG(uint64(f), 29))
+	for i := range pool {
+		if i%calibFolds == f {
+			continue
+		}
+		e := &pool[i]
+		qs := append([]string{e.Title}, e.SimilarQuestions...)
+		q := qs[(i/calibFolds)%len(qs)]
+		var kA string
+		for _, k := range e.Keywords {
+			if len([]rune(k)) >= 2 && strings.Contains(q, k) && len(k) > len(kA) {
+				kA = k
+			}
+		}
+		if kA == "" {
+			continue
+		}
+		for try := 0; try < 2; try++ {
+			j := rng.IntN(len(pool))
+			if j == i {
+				continue
+			}
+			if j%calibFolds != f && (len(acts[i]) == 0 || len(acts[j]) == 0 || !clash(acts[i], acts[j])) {
+				continue // the other entry might answer it
+			}
+			b := &pool[j]
+			if len(b.Keywords) == 0 {
+				continue
+			}
+			kB := b.Keywords[rng.IntN(len(b.Keywords))]
+			if kB == kA || strings.Contains(kA, kB) || strings.Contains(kB, kA) || len([]rune(kB)) < 2 {
+				continue
+			}
+			out = append(out, strings.Replace(q, kA, kB, 1))
+		}
+	}
+	return out
+}
+
+// entryActions lists the action concepts of an entry's questions and keywords.
+func entryActions(a analysed, lx *compiledLexicon) []int {
+	var out []int
+	for _, fs := range append(append([][]feature{}, a.questions...), a.keywords) {
+		for _, f := range fs {
+			if f.kind == fConcept && lx.cons[f.con].Kind == KindAction {
+				out = appendUniq(out, f.con)
+			}
+		}
+	}
+	return out
 }
 
 func (ix *Index) sample(text string) ([nSignals]float64, bool) {
@@ -177,7 +267,7 @@ func fit(samples []sample) Calibration {
 		tw += s.w
 	}
 	w := defaultCalibration.weights()
-	for it := 0; it < 25; it++ {
+	for it := 0; it < 50; it++ {
 		var g [nSignals]float64
 		var h [nSignals][nSignals]float64
 		for _, s := range samples {
@@ -205,15 +295,28 @@ func fit(samples []sample) Calibration {
 			break
 		}
 		size := 0.0
-		for i := range w {
-			w[i] -= step[i]
+		for i := range step {
 			size = max(size, math.Abs(step[i]))
+		}
+		// Damped: a nearly flat direction (a signal constant on the
+		// sample) must not throw the weights far off.
+		scale := 1.0
+		if size > maxNewtonStep {
+			scale = maxNewtonStep / size
+		}
+		for i := range w {
+			w[i] -= scale * step[i]
 		}
 		if size < 1e-6 {
 			break
 		}
 	}
-	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Threshold: 0.5}
+	for _, v := range w {
+		if math.IsNaN(v) || math.Abs(v) > maxWeight {
+			return defaultCalibration
+		}
+	}
+	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Action: w[6], Fit: w[7], Threshold: 0.5}
 }
 
 // solve returns x with a·x = b by Gaussian elimination with partial

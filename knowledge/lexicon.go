@@ -17,10 +17,14 @@ import (
 type ConceptKind string
 
 // Concept kinds: an action is what the caller wants done (挪, 补, 退, 查...);
-// a topic is the situation or thing it concerns (预付卡, 停电...).
+// a topic is the situation or thing it concerns (预付卡, 停电...); an
+// outside topic is one the hotline sends elsewhere (a fire or an injury is
+// for 119/120/110): a question about it gets no FAQ answer unless an entry
+// itself carries the concept.
 const (
-	KindAction ConceptKind = "action"
-	KindTopic  ConceptKind = "topic"
+	KindAction  ConceptKind = "action"
+	KindTopic   ConceptKind = "topic"
+	KindOutside ConceptKind = "outside"
 )
 
 // Concept is an editor-maintained concept: any trigger in a question (or in
@@ -45,8 +49,12 @@ type Lexicon struct {
 	// SideMarkers mark a clause as a side topic (还有, 回头再问).
 	SideMarkers []string `yaml:"side_markers"`
 	// FocusMarkers mark the clause the caller says matters (先说, 主要是).
-	FocusMarkers []string  `yaml:"focus_markers"`
-	Concepts     []Concept `yaml:"concepts"`
+	FocusMarkers []string `yaml:"focus_markers"`
+	// LightChars are function characters (是, 要, 个, 着…). A query bigram
+	// the KB does not know that holds one is most likely two words' edges
+	// (爸要, 保是), not an unknown key word, and weighs little.
+	LightChars string    `yaml:"light_chars"`
+	Concepts   []Concept `yaml:"concepts"`
 }
 
 // DecodeLexicon reads a lexicon strictly and validates it.
@@ -124,8 +132,8 @@ func (lx *Lexicon) Validate() error {
 			return bad("concepts[%d] %s: duplicate name", i, c.Name)
 		}
 		names[c.Name] = true
-		if c.Kind != KindAction && c.Kind != KindTopic {
-			return bad("concepts[%d] %s: kind %q must be action or topic", i, c.Name, c.Kind)
+		if c.Kind != KindAction && c.Kind != KindTopic && c.Kind != KindOutside {
+			return bad("concepts[%d] %s: kind %q must be action, topic or outside", i, c.Name, c.Kind)
 		}
 		if c.Weight < 0 || c.Weight > 10 {
 			return bad("concepts[%d] %s: weight %v out of [0,10]", i, c.Name, c.Weight)
@@ -151,10 +159,16 @@ type compiledLexicon struct {
 	focus    *matcher
 	concepts *matcher // value = concept index
 	cons     []Concept
+	light    map[rune]bool
 }
 
 func (lx *Lexicon) compile() *compiledLexicon {
-	c := &compiledLexicon{cons: lx.Concepts}
+	c := &compiledLexicon{cons: lx.Concepts, light: map[rune]bool{}}
+	for _, r := range normalize(lx.LightChars) {
+		if isCJK(r) {
+			c.light[r] = true
+		}
+	}
 	// Longest variant first: strings.Replacer tries its pairs in order.
 	type pair struct{ from, to string }
 	var pairs []pair

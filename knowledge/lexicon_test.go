@@ -25,7 +25,7 @@ func TestDecodeLexiconErrors(t *testing.T) {
 		{"empty variant", "synonyms:\n  社保: [\"\"]\n", "synonyms[社保]"},
 		{"self variant", "synonyms:\n  社保: [社保]\n", "equals the canonical"},
 		{"two owners", "synonyms:\n  社保: [设保]\n  医保: [设保]\n", "listed under"},
-		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\""},
+		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\" must be action, topic or outside"},
 		{"no triggers", "concepts:\n  - name: 退费\n    kind: action\n", "no triggers"},
 		{"duplicate", "concepts:\n  - {name: a, kind: topic, triggers: [x]}\n  - {name: a, kind: topic, triggers: [y]}\n", "duplicate name"},
 		{"weight", "concepts:\n  - {name: a, kind: topic, weight: 99, triggers: [x]}\n", "weight"},
@@ -41,5 +41,20 @@ func TestDecodeLexiconErrors(t *testing.T) {
 				t.Fatalf("error %v does not wrap ErrInvalidLexicon", err)
 			}
 		})
+	}
+}
+
+func TestLightBigram(t *testing.T) {
+	lx := (&Lexicon{LightChars: "是要个ｘ"}).compile()
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"保是", true}, {"爸要", true}, {"手术", false}, {"太原", false}, {"个身", true},
+	}
+	for _, tt := range tests {
+		if got := lx.lightBigram(tt.key); got != tt.want {
+			t.Errorf("lightBigram(%s) = %v, want %v", tt.key, got, tt.want)
+		}
 	}
 }

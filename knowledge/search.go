@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -21,6 +22,9 @@ type Result struct {
 	Hits       []Hit   `json:"hits"`
 	Confidence float64 `json:"confidence"` // estimated chance that Hits[0] is right, in [0,1]
 	NoAnswer   bool    `json:"no_answer"`  // confidence too low: offer an agent instead
+	// Outside names the outside concept (an emergency) that made the search
+	// refuse, for the editors' "try a question" and the IVR; "" otherwise.
+	Outside string `json:"outside,omitempty"`
 }
 
 // qfeat is a query feature resolved against the index.
@@ -36,7 +40,9 @@ type query struct {
 	total   float32
 	known   float32 // weight of the features some entry has
 	actions []int   // in clauses that are not side topics
-	topics  []int
+	topics  []int   // topic and outside concepts
+	outside []int   // outside concepts
+	ids     []int32 // see sortedIDs
 }
 
 func (ix *Index) prepare(text string) query {
@@ -67,6 +73,8 @@ func (ix *Index) prepare(text string) query {
 			idf = pidf
 		case f.kind == fConcept:
 			idf = 0 // a concept no entry has says nothing either way
+		case f.kind == fBigram && ix.lex.lightBigram(f.key):
+			idf = ix.idfNone * lightRate
 		default:
 			idf = ix.idfNone
 		}
@@ -81,9 +89,13 @@ func (ix *Index) prepare(text string) query {
 			}
 			idf *= float32(cw)
 			if f.w >= wPlain {
-				if c.Kind == KindAction {
+				switch c.Kind {
+				case KindAction:
 					q.actions = appendUniq(q.actions, f.con)
-				} else {
+				case KindOutside:
+					q.outside = appendUniq(q.outside, f.con)
+					q.topics = appendUniq(q.topics, f.con)
+				default:
 					q.topics = appendUniq(q.topics, f.con)
 				}
 			}
@@ -98,6 +110,21 @@ func (ix *Index) prepare(text string) query {
 	return q
 }
 
+// sortedIDs returns the vocabulary ids of the query's features, sorted;
+// computed once and kept.
+func (q *query) sortedIDs() []int32 {
+	if q.ids == nil {
+		q.ids = make([]int32, 0, len(q.feats))
+		for _, qf := range q.feats {
+			if qf.id >= 0 {
+				q.ids = append(q.ids, qf.id)
+			}
+		}
+		slices.Sort(q.ids)
+	}
+	return q.ids
+}
+
 func appendUniq(s []int, v int) []int {
 	for _, x := range s {
 		if x == v {
@@ -107,7 +134,7 @@ func appendUniq(s []int, v int) []int {
 	return append(s, v)
 }
 
-// Ranking constants, chosen on the even rows of kb-dev (docs/knowledge.md).
+// Ranking constants, chosen on kb-dev rows in the first round (docs/knowledge.md).
 const (
 	// actionNone scales an entry with no action when the caller asks for one.
 	actionNone = 0.9
@@ -115,6 +142,8 @@ const (
 	actionWeight = 1.0
 	// rerankExtra candidates beyond k are reranked by question fit.
 	rerankExtra = 7
+	// lightRate scales an unknown bigram holding a function character.
+	lightRate = 0.2
 	// questionFit is the share of the score that the fit of the entry's
 	// best question decides.
 	questionFit = 0.3
@@ -171,15 +200,9 @@ func (ix *Index) rank(q *query, k int) []cand {
 	if len(out) == 0 {
 		return out
 	}
-	qids := make([]int32, 0, len(q.feats))
-	for _, qf := range q.feats {
-		if qf.id >= 0 {
-			qids = append(qids, qf.id)
-		}
-	}
-	sort.Slice(qids, func(i, j int) bool { return qids[i] < qids[j] })
+	qids := q.sortedIDs()
 	for i := range out {
-		out[i].score *= (1 - questionFit) + questionFit*float32(ix.questionCover(out[i].e, qids))
+		out[i].score *= (1 - questionFit) + questionFit*float32(ix.questionCover(ix.questions[out[i].e], qids))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].score != out[j].score {
@@ -193,11 +216,11 @@ func (ix *Index) rank(q *query, k int) []cand {
 	return out
 }
 
-// questionCover is the best share (by idf) of one of entry e's questions
-// that the query ids cover.
-func (ix *Index) questionCover(e int32, qids []int32) float64 {
+// questionCover is the best share (by idf) of one of the questions (feature
+// ids, sorted) that the query ids cover.
+func (ix *Index) questionCover(qs [][]int32, qids []int32) float64 {
 	best := 0.0
-	for _, ids := range ix.questions[e] {
+	for _, ids := range qs {
 		var all, hit float32
 		j := 0
 		for _, id := range ids {
@@ -289,12 +312,19 @@ type signals struct {
 	Topic    float64 // topic concept agreement of the best entry, in [-1,1]
 	Anchor   float64 // strongest single word matched, over the weight of the rarest possible
 	Known    float64 // share of the query's weight that some entry has at all
+	// Action is the action concept agreement of the best entry, in [-1,1]
+	// (0 when the caller names no action).
+	Action float64
+	// Fit is the entry side: the share of the entry's title (标准问, which
+	// names its facets) that the caller's words cover. An entry about
+	// 补办 社保卡 needs both facets said, not a word of a similar question.
+	Fit float64
 }
 
-const nSignals = 6
+const nSignals = 8
 
 func (sg signals) vec() [nSignals]float64 {
-	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known}
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known, sg.Action, sg.Fit}
 }
 
 func (ix *Index) signals(q *query, top []cand) signals {
@@ -303,8 +333,9 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	}
 	e := top[0].e
 	sg := signals{
-		Known: float64(q.known / q.total),
-		Topic: agreement(q.topics, ix.topics[e]),
+		Known:  float64(q.known / q.total),
+		Topic:  agreement(q.topics, ix.topics[e]),
+		Action: agreement(q.actions, ix.actions[e]),
 	}
 	// Margin in units of the query's weight: a lone weak match has a small
 	// margin, not a perfect one.
@@ -339,6 +370,7 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	if tot > 0 {
 		sg.Coverage = math.Min(1, float64(hit/tot))
 	}
+	sg.Fit = ix.questionCover(ix.questions[e][:1], q.sortedIDs())
 	return sg
 }
 
@@ -350,6 +382,9 @@ func lookup(ps []posting, e int32) float32 {
 	}
 	return 0
 }
+
+// outsideConfidence caps the confidence of a question about an outside topic.
+const outsideConfidence = 0.05
 
 // MaxHits caps k: nobody reads more, and k sizes buffers.
 const MaxHits = 50
@@ -373,6 +408,13 @@ func (ix *Index) Search(text string, k int) Result {
 	}
 	res.Confidence = ix.calib.confidence(ix.signals(&q, top))
 	res.NoAnswer = res.Confidence < ix.calib.Threshold
+	if len(q.outside) > 0 && agreement(q.outside, ix.topics[top[0].e]) < 1 {
+		// The editors say this is not the FAQ's business (an emergency):
+		// no answer, whatever the words share.
+		res.Confidence = min(res.Confidence, outsideConfidence)
+		res.NoAnswer = true
+		res.Outside = ix.lex.cons[q.outside[0]].Name
+	}
 	if len(top) > k {
 		top = top[:k]
 	}

@@ -45,6 +45,8 @@ func TestSearchCases(t *testing.T) {
 		{"side topic", "我想补办身份证，还有护照的事我回头再问", "kb-026"},
 		{"out of KB", "今天股票大盘行情怎么样", ""},
 		{"out of KB 2", "演唱会门票哪里买", ""},
+		{"outside: emergency", "楼下的饭店失火了，燃气罐可能要炸", ""},
+		{"outside concept in a side clause only", "社保卡丢了怎么补办，还有昨天路上出了车祸的事回头再问", "kb-004"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,5 +186,85 @@ func TestBuildLeavesNoGoroutines(t *testing.T) {
 	}
 	if _, err := Build(GenerateEntries(base, 600, 2), nil, Options{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Fit is the share of the best entry's title the caller covers: a word
+// shared with a similar question only does not make it.
+func TestFitSignal(t *testing.T) {
+	ix := sampleIndex(t)
+	tests := []struct {
+		q        string
+		min, max float64
+	}{
+		{"社保卡丢了怎么挂失和补办", 0.9, 1},
+		{"我跟你说啊前两天我那个社保卡丢了，到处都找不着，怎么挂失和补办", 0.9, 1},
+		{"今天股票大盘行情怎么样", 0, 0.2},
+	}
+	for _, tt := range tests {
+		q := ix.prepare(tt.q)
+		top := ix.rank(&q, 2)
+		if len(top) == 0 {
+			t.Fatalf("%s: no candidates", tt.q)
+		}
+		if fit := ix.signals(&q, top).Fit; fit < tt.min || fit > tt.max {
+			t.Errorf("%s: fit %.2f (top %s), want in [%.1f, %.1f]", tt.q, fit, ix.entries[top[0].e].ID, tt.min, tt.max)
+		}
+	}
+}
+
+// Recombined calibration questions keep the entry's question with another
+// entry's keyword in place of its own.
+func TestRecombine(t *testing.T) {
+	es, err := LoadFAQ("../configs/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lx := lex.compile()
+	an := lx.analyseAll(es)
+	out := recombine(es, an, lx, 0)
+	if len(out) < len(es)/4 {
+		t.Fatalf("%d recombined questions from %d entries", len(out), len(es))
+	}
+	asked := map[string]bool{}
+	for _, e := range es {
+		asked[e.Title] = true
+		for _, q := range e.SimilarQuestions {
+			asked[q] = true
+		}
+	}
+	for _, q := range out {
+		if asked[q] {
+			t.Errorf("recombined %q is an entry's own question", q)
+		}
+	}
+}
+
+// An outside concept (an emergency) refuses the FAQ's answer unless an
+// entry itself carries the concept.
+func TestOutsideConcept(t *testing.T) {
+	lex := &Lexicon{Concepts: []Concept{{Name: "紧急", Kind: KindOutside, Triggers: []string{"失火"}}}}
+	es := []Entry{
+		{ID: "a", Department: "d", Status: StatusPublished, Version: 1, Title: "燃气费怎么缴纳", Answer: "在营业厅缴纳燃气费。"},
+		{ID: "b", Department: "d", Status: StatusPublished, Version: 1, Title: "燃气表坏了怎么报修", Answer: "拨打燃气公司电话报修。"},
+	}
+	ix, err := Build(es, lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ix.Search("家里燃气失火了", 3); !res.NoAnswer || res.Confidence > outsideConfidence || res.Outside != "紧急" {
+		t.Errorf("outside question answered: %+v", res)
+	}
+	es = append(es, Entry{ID: "c", Department: "d", Status: StatusPublished, Version: 1, Title: "家里失火了怎么办", Answer: "立即拨打119。"})
+	ix, err = Build(es, lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := ix.Search("家里燃气失火了", 3); res.NoAnswer || res.Hits[0].ID != "c" {
+		t.Errorf("entry carrying the outside concept not answered: %+v", res)
 	}
 }

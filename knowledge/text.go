@@ -202,3 +202,13 @@ func dedup(fs []feature) []feature {
 func isNumeral(r rune) bool {
 	return strings.ContainsRune("零一二三四五六七八九十百千万两几", r)
 }
+
+// lightBigram: a bigram with a function character (see Lexicon.LightChars).
+func (lx *compiledLexicon) lightBigram(key string) bool {
+	for _, r := range key {
+		if lx.light[r] {
+			return true
+		}
+	}
+	return false
+}
