@@ -36,6 +36,10 @@ type call struct {
 	// trigger is when the latest event reached the gateway, until the
 	// command it caused is sent (see Options.Observe).
 	trigger time.Time
+	// playing is the playback the call waits for; playbackLost is set when
+	// a reconnect found it gone (its PlaybackFinished fell in the gap).
+	playing      string
+	playbackLost bool
 
 	mu   sync.Mutex // guards the fields info() reads
 	meta CallInfo
@@ -193,7 +197,19 @@ func (c *call) handle(ctx context.Context, ev *ari.Event) {
 // A snapshot is taken while events flow, so a channel missing from it is
 // asked about once more before the call is given up.
 func (c *call) checkResync(ctx context.Context, snap *ari.Snapshot) {
-	if snap == nil || !snap.Reconnect || snap.Err != nil || snap.HasChannel(c.channelID) {
+	// A snapshot taken while the node comes back may be incomplete
+	// (snap.Err); every conclusion below is checked with Asterisk itself.
+	if snap == nil || !snap.Reconnect {
+		return
+	}
+	if snap.HasChannel(c.channelID) {
+		// Events in the gap are lost: a playback that ended then would
+		// be waited for forever.
+		if c.playing != "" {
+			if _, err := c.conn.Playback(ctx, c.playing); errors.Is(err, ari.ErrNotFound) {
+				c.playbackLost = true
+			}
+		}
 		return
 	}
 	_, err := c.conn.Channel(ctx, c.channelID)
@@ -259,6 +275,8 @@ func (c *call) Play(ctx context.Context, p ivr.Prompt) (byte, error) {
 	id := newID()
 	c.sub.WatchPlayback(id)
 	defer c.sub.UnwatchPlayback(id)
+	c.playing, c.playbackLost = id, false
+	defer func() { c.playing = "" }()
 	c.reacted()
 	if _, err := c.conn.Play(ctx, c.channelID, id, p.Sounds...); err != nil {
 		if c.gone || errors.Is(err, ari.ErrNotFound) {
@@ -271,6 +289,10 @@ func (c *call) Play(ctx context.Context, p ivr.Prompt) (byte, error) {
 		if err != nil {
 			c.stopPlayback(ctx, id)
 			return 0, err
+		}
+		if c.playbackLost {
+			c.log.Warn("playback ended while the ARI socket was down", "playback", id)
+			return 0, nil
 		}
 		switch ev.Type {
 		case "PlaybackFinished":

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"net/http"
 	"slices"
 	"strings"
@@ -115,7 +117,7 @@ func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	sim := pbxsimtest.Start(t, pbxsim.Options{Sounds: sounds})
 	ctx, cancel := context.WithCancel(context.Background())
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	ao := ari.Options{HTTPClient: hc}
+	ao := ari.Options{HTTPClient: hc, Logger: testLogger(t)}
 	var extra []ivr.Reporter
 	for _, f := range opts {
 		if f.ari != nil {
@@ -141,6 +143,9 @@ func start(t *testing.T, o gateway.Options, opts ...rigOption) *rig {
 	o.Events = client.Events()
 	o.Flows = ivr.NewRegistryFrom(fs)
 	o.Engine = ivr.NewEngine(ivr.Deps{Reporter: fanout{append([]ivr.Reporter{st}, extra...)}})
+	if o.Logger == nil {
+		o.Logger = testLogger(t)
+	}
 	gw, err := gateway.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -312,4 +317,12 @@ func TestCallFlows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testLogger logs into the test's output when LIANDONG_TEST_LOG is set.
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("LIANDONG_TEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
