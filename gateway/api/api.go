@@ -22,6 +22,8 @@ type Options struct {
 	// Checks are run by /readyz, each with CheckTimeout.
 	Checks       map[string]Check
 	CheckTimeout time.Duration
+	// Metrics, when set, is served at GET /metrics (Prometheus text format).
+	Metrics MetricsWriter
 }
 
 // New returns the API's root handler.
@@ -43,6 +45,9 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": o.Version})
 	})
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", MetricsHandler(o.Metrics, o.Logger))
+	}
 	return mux
 }
 

@@ -147,15 +147,17 @@ func (c *groupConsumer) run(ctx context.Context) error {
 	return nil
 }
 
-// process handles messages in order and acknowledges the handled ones.
+// process handles messages in order and acknowledges the handled ones with
+// one XACK (one round trip per batch, not per entry).
 func (c *groupConsumer) process(ctx context.Context, msgs []redis.XMessage) {
+	done := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		if ctx.Err() != nil {
-			return
+			break
 		}
 		if m.Values == nil {
 			// Deleted from the stream (trimmed) while pending: nothing to do.
-			c.ack(ctx, m.ID)
+			done = append(done, m.ID)
 			continue
 		}
 		if err := c.handle(ctx, m); err != nil {
@@ -164,14 +166,18 @@ func (c *groupConsumer) process(ctx context.Context, msgs []redis.XMessage) {
 			}
 			continue
 		}
-		c.ack(ctx, m.ID)
+		done = append(done, m.ID)
 	}
-}
-
-func (c *groupConsumer) ack(ctx context.Context, id string) {
-	if err := c.rdb.XAck(ctx, c.opt.Stream, c.opt.Group, id).Err(); err != nil && ctx.Err() == nil {
-		// Not fatal: the entry is redelivered and the handler is idempotent.
-		c.log.Warn("calllog: xack failed; the entry will be redelivered", "entry", id, "err", err)
+	if len(done) == 0 {
+		return
+	}
+	// Acknowledge what was handled even if ctx just ended, so a clean stop
+	// leaves nothing pending; bounded by its own timeout.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := c.rdb.XAck(actx, c.opt.Stream, c.opt.Group, done...).Err(); err != nil {
+		// Not fatal: the entries are redelivered and handlers are idempotent.
+		c.log.Warn("calllog: xack failed; the entries will be redelivered", "entries", len(done), "err", err)
 	}
 }
 
