@@ -17,7 +17,7 @@ func TestExporterGolden(t *testing.T) {
 	runAggregator(t, rdb)
 	e := &Exporter{
 		RDB: rdb, Hotlines: []string{"12345"},
-		Now:       func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) } // 20:00 in Shanghai,
+		Now:       func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }, // 20:00 in Shanghai
 		LiveCalls: func() int { return 7 },
 		CallLog: func() calllog.Stats {
 			return calllog.Stats{Emitted: 100, Written: 98, Duplicates: 1, Spooled: 2, Replayed: 2, Queued: 1, SpoolBytes: 512}
