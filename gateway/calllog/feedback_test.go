@@ -256,3 +256,30 @@ func FuzzParseFeedback(f *testing.F) {
 		}
 	})
 }
+
+// A Redis outage while the consumer runs is logged and retried; feedback
+// added after Redis returns is applied.
+func TestFeedbackConsumerSurvivesOutage(t *testing.T) {
+	s := startDurable(t)
+	rdb := newClient(t, s.Addr)
+	opt, _ := testOptions(t, t.TempDir())
+	l := openLog(t, rdb, opt)
+	if err := l.PutWorkOrder("12345", 1, sampleOrder()); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, l)
+	lg, logs := newLogger()
+	fc := NewFeedbackConsumer(rdb, FeedbackOptions{Hotlines: []string{"12345"}, Block: 50 * time.Millisecond, Logger: lg})
+	stop := runConsumer(t, fc)
+	defer stop()
+	addFeedback(t, rdb, "id", "a", "order", "GD20261128000123", "status", "accepted", "ts", "1764300100000", "operator", "u7")
+	waitFor(t, "first applied", func() bool { return fc.Stats().Applied == 1 })
+	s.Stop()
+	waitFor(t, "outage logged", func() bool { return strings.Contains(logs.String(), "failed; retrying") })
+	s.Restart(t)
+	addFeedback(t, rdb, "id", "b", "order", "GD20261128000123", "status", "done", "ts", "1764400000000", "operator", "u7")
+	waitFor(t, "second applied", func() bool { return fc.Stats().Applied == 2 })
+	if !strings.Contains(logs.String(), "reached redis again") {
+		t.Error("recovery not logged")
+	}
+}
