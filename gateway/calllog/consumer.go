@@ -162,9 +162,12 @@ func (c *groupConsumer) process(ctx context.Context, msgs []redis.XMessage) {
 		}
 		if err := c.handle(ctx, m); err != nil {
 			if ctx.Err() == nil {
-				c.log.Warn("calllog: entry not processed; it stays pending and is retried", "entry", m.ID, "err", err)
+				c.log.Warn("calllog: entry not processed; it and the rest of its batch stay pending and are retried",
+					"entry", m.ID, "err", err)
 			}
-			continue
+			// Handlers fail only when Redis does: the rest would fail too.
+			// They are claimed again after MinIdle.
+			break
 		}
 		done = append(done, m.ID)
 	}

@@ -283,3 +283,26 @@ func TestFeedbackConsumerSurvivesOutage(t *testing.T) {
 		t.Error("recovery not logged")
 	}
 }
+
+// BenchmarkApplyFeedback: one feedback entry linked to its order and call
+// (two round trips: the order's call id, then the script).
+func BenchmarkApplyFeedback(b *testing.B) {
+	s := redistestStart(b)
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	rdb.HSet(ctx, WorkOrderKey(DefaultPrefix, "12345", "GD1"), "order", "{}", "call_id", "c1")
+	rdb.HSet(ctx, RecordKey(DefaultPrefix, "12345", "c1"), "state", "ended")
+	i := 0
+	for b.Loop() {
+		i++
+		// A new order every 100 entries keeps the history short, as in life.
+		if i%100 == 0 {
+			rdb.HDel(ctx, WorkOrderKey(DefaultPrefix, "12345", "GD1"), "history")
+		}
+		fb := Feedback{ID: "f" + strconv.Itoa(i), Order: "GD1", Status: "in_progress", TimeMS: int64(1764300000000 + i), Operator: "u7"}
+		if _, err := ApplyFeedback(ctx, rdb, DefaultPrefix, "12345", fb); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -50,6 +50,11 @@ func (e *Exporter) WriteMetrics(ctx context.Context, w io.Writer) error {
 	}
 	t := now().In(loc)
 	m := NewMetricsBuilder()
+	// KPIs come from Redis; when it cannot be read the process counters are
+	// still served (they matter most during an outage), with
+	// liandong_kpi_up 0 instead of the KPI families.
+	kpis := NewMetricsBuilder()
+	var kerr error
 	for _, h := range e.Hotlines {
 		for _, p := range []struct{ period, key string }{
 			{"day", DayKey(prefix, h, t.Format("2006-01-02"))},
@@ -57,10 +62,18 @@ func (e *Exporter) WriteMetrics(ctx context.Context, w io.Writer) error {
 		} {
 			c, p90, err := Read(ctx, e.RDB, p.key)
 			if err != nil {
-				return err
+				kerr = err
+				break
 			}
-			addKPIs(m, h, p.period, c, Compute(c, p90))
+			addKPIs(kpis, h, p.period, c, Compute(c, p90))
 		}
+		if kerr != nil {
+			break
+		}
+	}
+	m.Gauge("liandong_kpi_up", "1 if the KPI counters could be read from Redis for this scrape.", b2f(kerr == nil))
+	if kerr == nil {
+		m.merge(kpis)
 	}
 	if e.LiveCalls != nil {
 		m.Gauge("liandong_live_calls", "Calls in progress on this instance.", float64(e.LiveCalls()))
@@ -184,6 +197,14 @@ type family struct {
 
 // NewMetricsBuilder returns an empty builder.
 func NewMetricsBuilder() *MetricsBuilder { return &MetricsBuilder{fams: map[string]*family{}} }
+
+func (m *MetricsBuilder) merge(o *MetricsBuilder) {
+	for _, name := range o.order {
+		f := o.fams[name]
+		m.Declare(name, f.help, f.typ)
+		m.fams[name].lines = append(m.fams[name].lines, f.lines...)
+	}
+}
 
 // Declare makes a family appear (HELP and TYPE) even with no sample.
 func (m *MetricsBuilder) Declare(name, help, typ string) {

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"liandong/gateway/calllog"
+	"liandong/internal/redistest"
 )
 
 var sampleLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$`)
@@ -41,5 +44,22 @@ func TestExporterGolden(t *testing.T) {
 		if !sampleLine.MatchString(l) {
 			t.Errorf("not a valid sample line: %q", l)
 		}
+	}
+}
+
+// With Redis gone the process counters are still served, and kpi_up says 0.
+func TestExporterRedisDown(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	srv.Stop()
+	e := &Exporter{RDB: rdb, Hotlines: []string{"12345"}, LiveCalls: func() int { return 2 }}
+	var b strings.Builder
+	if err := e.WriteMetrics(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "liandong_kpi_up 0\n") || !strings.Contains(out, "liandong_live_calls 2\n") || strings.Contains(out, "liandong_kpi_calls") {
+		t.Errorf("exposition with Redis down:\n%s", out)
 	}
 }
