@@ -39,6 +39,9 @@ type Feedback struct {
 	Text       string `json:"text,omitempty"`        // 办理意见 / 办结内容 / 退回理由
 }
 
+// MaxDeadLetters bounds the dead-letter stream (approximately: XADD MAXLEN ~).
+const MaxDeadLetters = 100000
+
 // MaxFeedbackHistory bounds the history kept in a work-order hash.
 const MaxFeedbackHistory = 200
 
@@ -318,6 +321,7 @@ func (f *FeedbackConsumer) deadLetter(ctx context.Context, hotline string, m red
 		"hotline", hotline, "entry", m.ID, "reason", reason.Error())
 	err := f.rdb.XAdd(ctx, &redis.XAddArgs{
 		Stream: FeedbackDeadKey(f.opt.Prefix, hotline),
+		MaxLen: MaxDeadLetters, Approx: true,
 		Values: []any{"entry", m.ID, "reason", reason.Error(), "at", time.Now().UnixMilli(), "fields", string(fields)},
 	}).Err()
 	if err != nil {

@@ -333,7 +333,7 @@ func slicesReverse(m []redis.XMessage) {
 func shanghai() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
-		return time.FixedZone("CST", 8*3600)
+		return time.FixedZone("Asia/Shanghai", 8*3600)
 	}
 	return loc
 }

@@ -221,7 +221,7 @@ func (a *Aggregator) Handle(ctx context.Context, hotline string, m redis.XMessag
 func Shanghai() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
-		return time.FixedZone("CST", 8*3600)
+		return time.FixedZone("Asia/Shanghai", 8*3600)
 	}
 	return loc
 }
