@@ -130,8 +130,22 @@ func FeedbackDeadKey(prefix, hotline string) string {
 	return prefix + "{" + hotline + "}:feedback:dead"
 }
 
+// NormalizeNumber is the form a caller number has in the caller index, so
+// that +8613812345678, 8613812345678 and 13812345678 find the same orders:
+// the leading + and a China country code (86 or 0086) before an 11-digit
+// mobile number are dropped. Other numbers are kept as they are.
+func NormalizeNumber(n string) string {
+	for _, cc := range []string{"+86", "0086", "86"} {
+		if rest, ok := strings.CutPrefix(n, cc); ok && len(rest) == 11 && rest[0] == '1' {
+			return rest
+		}
+	}
+	return n
+}
+
 // CallerOrdersKey is the index of a caller number's work orders: a sorted
 // set of order numbers scored by 受理时间 (Unix ms), the latest 50 kept.
+// number is in NormalizeNumber form.
 func CallerOrdersKey(prefix, hotline, number string) string {
 	return prefix + "{" + hotline + "}:caller:" + number + ":orders"
 }
@@ -389,7 +403,7 @@ func LatestOrder(ctx context.Context, rdb redis.UniversalClient, prefix string, 
 	}
 	var cs []cand
 	for _, h := range hotlines {
-		zs, err := rdb.ZRevRangeWithScores(ctx, CallerOrdersKey(prefix, h, number), 0, 0).Result()
+		zs, err := rdb.ZRevRangeWithScores(ctx, CallerOrdersKey(prefix, h, NormalizeNumber(number)), 0, 0).Result()
 		if err != nil {
 			return nil, fmt.Errorf("latest work order of %s: %w", MaskPhone(number), err)
 		}

@@ -228,7 +228,12 @@ func TestLatestOrderOfCaller(t *testing.T) {
 	if v.Order.OrderNo != "GD20261128000999" || v.Hotline != "12345" || v.Status != "" {
 		t.Errorf("latest %s on %s status %q", v.Order.OrderNo, v.Hotline, v.Status)
 	}
-	for _, n := range []string{"13900000000", "anonymous", "", "12{3}"} {
+	for _, n := range []string{"+8613812345678", "008613812345678", "8613812345678"} {
+		if v, err := LatestOrder(ctx, rdb, DefaultPrefix, []string{"12345"}, n); err != nil || v.Order.OrderNo != "GD20261128000999" {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	for _, n := range []string{"13900000000", "anonymous", "", "12{3}", "+8603512345678"} {
 		if _, err := LatestOrder(ctx, rdb, DefaultPrefix, []string{"12345"}, n); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%q: err %v, want ErrNotFound", n, err)
 		}
@@ -303,6 +308,18 @@ func BenchmarkApplyFeedback(b *testing.B) {
 		fb := Feedback{ID: "f" + strconv.Itoa(i), Order: "GD1", Status: "in_progress", TimeMS: int64(1764300000000 + i), Operator: "u7"}
 		if _, err := ApplyFeedback(ctx, rdb, DefaultPrefix, "12345", fb); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestNormalizeNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"13812345678": "13812345678", "+8613812345678": "13812345678", "8613812345678": "13812345678",
+		"008613812345678": "13812345678", "03563612345": "03563612345", "+12025550123": "+12025550123",
+		"12345": "12345", "anonymous": "anonymous", "86123": "86123",
+	} {
+		if got := NormalizeNumber(in); got != want {
+			t.Errorf("NormalizeNumber(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

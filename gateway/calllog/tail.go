@@ -26,8 +26,9 @@ type TailOptions struct {
 	// Kinds selects the streams of each hotline: events, workorders,
 	// feedback, dead (the feedback dead letters). Default: events.
 	Kinds []string
-	// From prints entries after this stream entry id (exclusive), e.g. the
-	// last id a previous tail showed. Empty: the last Last entries.
+	// From prints every entry after this stream entry id (exclusive), e.g.
+	// the last id a previous tail showed; "0" for whole streams. Empty: the
+	// last Last entries.
 	From string
 	// Last is how many of the latest entries of each stream to print first
 	// when From is empty (default 10; -1 for none).
@@ -83,58 +84,51 @@ func RunTail(ctx context.Context, w io.Writer, rdb redis.UniversalClient, opt Ta
 			t.names[key], t.kinds[key] = h+"/"+k, k
 		}
 	}
-	// The backlog, merged across streams by entry id (ids are times).
+	// Without From: the last entries of each stream, merged by entry id
+	// (ids are times). With From: everything after it, read below.
 	last := map[string]string{}
 	var backlog []keyed
 	for _, key := range keys {
-		var msgs []redis.XMessage
-		var err error
-		switch {
-		case opt.From != "":
-			msgs, err = rdb.XRangeN(ctx, key, "("+opt.From, "+", 10000).Result()
-		case opt.Last > 0:
-			msgs, err = rdb.XRevRangeN(ctx, key, "+", "-", opt.Last).Result()
-			slicesReverse(msgs)
-		default:
-			msgs, err = rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
-			if err == nil && len(msgs) == 1 {
-				last[key] = msgs[0].ID
-			}
-			msgs = nil
+		last[key] = opt.From
+		if opt.From != "" {
+			continue
 		}
+		last[key] = "0-0"
+		n := max(opt.Last, 1) // with Last -1, the newest id is still needed
+		msgs, err := rdb.XRevRangeN(ctx, key, "+", "-", n).Result()
 		if err != nil {
 			return fmt.Errorf("tail %s: %w", key, err)
 		}
-		for _, m := range msgs {
-			backlog = append(backlog, keyed{key, m})
-		}
 		if len(msgs) > 0 {
-			last[key] = msgs[len(msgs)-1].ID
+			last[key] = msgs[0].ID
 		}
-		if _, ok := last[key]; !ok {
-			last[key] = opt.From
-			if last[key] == "" {
-				last[key] = "0-0"
-			}
+		if opt.Last < 0 {
+			continue
 		}
-	}
-	sort.SliceStable(backlog, func(i, j int) bool { return lessID(backlog[i].m.ID, backlog[j].m.ID) })
-	for _, k := range backlog {
-		if err := t.print(k.key, k.m); err != nil {
-			return err
+		for i := len(msgs) - 1; i >= 0; i-- {
+			backlog = append(backlog, keyed{key, msgs[i]})
 		}
 	}
-	if !opt.Follow {
-		return nil
+	if err := t.printAll(backlog); err != nil {
+		return err
 	}
+	// Read on: without blocking until the streams are drained (the From
+	// case), then, when following, blocking until ctx ends.
 	for ctx.Err() == nil {
 		args := make([]string, 0, 2*len(keys))
 		args = append(args, keys...)
 		for _, k := range keys {
 			args = append(args, last[k])
 		}
-		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: args, Count: 1000, Block: opt.Block}).Result()
+		block := time.Duration(-1)
+		if opt.Follow {
+			block = opt.Block
+		}
+		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: args, Count: 1000, Block: block}).Result()
 		if errors.Is(err, redis.Nil) {
+			if !opt.Follow {
+				return nil
+			}
 			continue
 		}
 		if err != nil {
@@ -143,13 +137,26 @@ func RunTail(ctx context.Context, w io.Writer, rdb redis.UniversalClient, opt Ta
 			}
 			return fmt.Errorf("tail: read: %w", err)
 		}
+		var batch []keyed
 		for _, s := range res {
 			for _, m := range s.Messages {
-				if err := t.print(s.Stream, m); err != nil {
-					return err
-				}
+				batch = append(batch, keyed{s.Stream, m})
 				last[s.Stream] = m.ID
 			}
+		}
+		if err := t.printAll(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printAll prints entries of several streams merged by entry id.
+func (t *tailer) printAll(ks []keyed) error {
+	sort.SliceStable(ks, func(i, j int) bool { return lessID(ks[i].m.ID, ks[j].m.ID) })
+	for _, k := range ks {
+		if err := t.print(k.key, k.m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -320,12 +327,6 @@ func lessID(a, b string) bool {
 	x, _ = strconv.ParseUint(as, 10, 64)
 	y, _ = strconv.ParseUint(bs, 10, 64)
 	return x < y
-}
-
-func slicesReverse(m []redis.XMessage) {
-	for i, j := 0, len(m)-1; i < j; i, j = i+1, j-1 {
-		m[i], m[j] = m[j], m[i]
-	}
 }
 
 // shanghai is the default time zone of the hotline; without a zone database
