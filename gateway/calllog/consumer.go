@@ -48,6 +48,28 @@ type GroupOptions struct {
 // dealt with (e.g. dead-lettered) and acknowledged.
 type Handler func(ctx context.Context, msg redis.XMessage) error
 
+// BatchHandler processes the entries of one read at once (to pipeline its
+// own Redis work) and returns how many of them, from the first, it handled:
+// those are acknowledged, the rest stay pending and are claimed again after
+// GroupOptions.MinIdle. The same idempotency rules as Handler apply.
+type BatchHandler func(ctx context.Context, msgs []redis.XMessage) (int, error)
+
+// perEntry runs a Handler entry by entry, stopping at the first failure
+// (handlers fail only when Redis does: the rest would fail too).
+func perEntry(h Handler) BatchHandler {
+	return func(ctx context.Context, msgs []redis.XMessage) (int, error) {
+		for i, m := range msgs {
+			if ctx.Err() != nil {
+				return i, nil
+			}
+			if err := h(ctx, m); err != nil {
+				return i, fmt.Errorf("entry %s: %w", m.ID, err)
+			}
+		}
+		return len(msgs), nil
+	}
+}
+
 // DefaultConsumerName is host-pid: unique per process, stable for its life.
 func DefaultConsumerName() string {
 	h, err := os.Hostname()
@@ -86,6 +108,15 @@ func (o GroupOptions) withDefaults() GroupOptions {
 // returns nil. Redis being unreachable is logged and retried with backoff; it
 // never ends the loop.
 func ConsumeGroup(ctx context.Context, rdb redis.UniversalClient, opt GroupOptions, handle Handler) error {
+	if handle == nil {
+		return fmt.Errorf("%w: consume group: stream, group and handler are required", ErrInvalidOptions)
+	}
+	return ConsumeGroupBatch(ctx, rdb, opt, perEntry(handle))
+}
+
+// ConsumeGroupBatch is ConsumeGroup with a handler that gets each read's
+// entries at once.
+func ConsumeGroupBatch(ctx context.Context, rdb redis.UniversalClient, opt GroupOptions, handle BatchHandler) error {
 	if opt.Stream == "" || opt.Group == "" || handle == nil {
 		return fmt.Errorf("%w: consume group: stream, group and handler are required", ErrInvalidOptions)
 	}
@@ -97,7 +128,7 @@ func ConsumeGroup(ctx context.Context, rdb redis.UniversalClient, opt GroupOptio
 type groupConsumer struct {
 	rdb     redis.UniversalClient
 	opt     GroupOptions
-	handle  Handler
+	handle  BatchHandler
 	log     *slog.Logger
 	backoff time.Duration
 	down    bool
@@ -147,29 +178,29 @@ func (c *groupConsumer) run(ctx context.Context) error {
 	return nil
 }
 
-// process handles messages in order and acknowledges the handled ones with
-// one XACK (one round trip per batch, not per entry).
+// process hands the entries to the handler and acknowledges the handled
+// ones with one XACK (one round trip per batch, not per entry).
 func (c *groupConsumer) process(ctx context.Context, msgs []redis.XMessage) {
 	done := make([]string, 0, len(msgs))
+	live := make([]redis.XMessage, 0, len(msgs))
 	for _, m := range msgs {
-		if ctx.Err() != nil {
-			break
-		}
 		if m.Values == nil {
 			// Deleted from the stream (trimmed) while pending: nothing to do.
 			done = append(done, m.ID)
 			continue
 		}
-		if err := c.handle(ctx, m); err != nil {
-			if ctx.Err() == nil {
-				c.log.Warn("calllog: entry not processed; it and the rest of its batch stay pending and are retried",
-					"entry", m.ID, "err", err)
-			}
-			// Handlers fail only when Redis does: the rest would fail too.
-			// They are claimed again after MinIdle.
-			break
+		live = append(live, m)
+	}
+	if len(live) > 0 && ctx.Err() == nil {
+		n, err := c.handle(ctx, live)
+		n = min(max(n, 0), len(live))
+		if err != nil && ctx.Err() == nil {
+			c.log.Warn("calllog: entries not processed; they stay pending and are retried",
+				"pending", len(live)-n, "err", err)
 		}
-		done = append(done, m.ID)
+		for _, m := range live[:n] {
+			done = append(done, m.ID)
+		}
 	}
 	if len(done) == 0 {
 		return

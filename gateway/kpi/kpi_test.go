@@ -325,6 +325,10 @@ func TestAggregatorIdempotent(t *testing.T) {
 	if err := a.Handle(ctx, "12345", gone); err != nil {
 		t.Fatal(err)
 	}
+	// The batch path too (what Run uses).
+	if n, err := a.HandleBatch(ctx, "12345", append(msgs, gone)); err != nil || n != len(msgs)+1 {
+		t.Fatalf("batch: %d, %v", n, err)
+	}
 	after, _, err := Read(ctx, rdb, DayKey(calllog.DefaultPrefix, "12345", "2026-11-28"))
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +336,7 @@ func TestAggregatorIdempotent(t *testing.T) {
 	if js(before) != js(after) {
 		t.Errorf("counts changed on redelivery:\n%s\n%s", js(before), js(after))
 	}
-	if s := a.Stats(); s.Duplicates != uint64(len(specs())) || s.Skipped != 1 {
+	if s := a.Stats(); s.Duplicates != 2*uint64(len(specs())) || s.Skipped != 2 {
 		t.Errorf("stats %+v", s)
 	}
 }

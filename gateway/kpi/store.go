@@ -62,6 +62,15 @@ var addScript = redis.NewScript(addSrc)
 
 // Add stores a call's contribution; false if the call was counted before.
 func Add(ctx context.Context, rdb redis.UniversalClient, prefix, hotline string, c Contribution) (bool, error) {
+	keys, args := addArgs(prefix, hotline, c)
+	n, err := addScript.Run(ctx, rdb, keys, args...).Int()
+	if err != nil {
+		return false, fmt.Errorf("add kpi of call %s: %w", c.CallID, err)
+	}
+	return n == 1, nil
+}
+
+func addArgs(prefix, hotline string, c Contribution) ([]string, []any) {
 	day, month := DayKey(prefix, hotline, c.Day), MonthKey(prefix, hotline, c.Month)
 	wait := ""
 	if c.WaitMS >= 0 {
@@ -71,11 +80,7 @@ func Add(ctx context.Context, rdb redis.UniversalClient, prefix, hotline string,
 	for k, n := range c.Add {
 		args = append(args, k, n)
 	}
-	n, err := addScript.Run(ctx, rdb, []string{day, month, WaitsKey(day), WaitsKey(month), SeenKey(day)}, args...).Int()
-	if err != nil {
-		return false, fmt.Errorf("add kpi of call %s: %w", c.CallID, err)
-	}
-	return n == 1, nil
+	return []string{day, month, WaitsKey(day), WaitsKey(month), SeenKey(day)}, args
 }
 
 // Read returns the counters and the p90 wait of a period key (DayKey or
@@ -169,14 +174,106 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = calllog.ConsumeGroup(ctx, a.rdb, calllog.GroupOptions{
+			errs[i] = calllog.ConsumeGroupBatch(ctx, a.rdb, calllog.GroupOptions{
 				Stream: calllog.StreamKey(a.opt.Prefix, h), Group: a.opt.Group, Consumer: a.opt.Consumer,
 				Block: a.opt.Block, MinIdle: a.opt.MinIdle, Count: 1000, Logger: a.log,
-			}, func(ctx context.Context, m redis.XMessage) error { return a.Handle(ctx, h, m) })
+			}, func(ctx context.Context, msgs []redis.XMessage) (int, error) { return a.HandleBatch(ctx, h, msgs) })
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// HandleBatch processes the entries of one read: the records of its
+// call.ended entries are read in one pipeline and counted in another, so a
+// batch costs two round trips whatever its size. It returns len(msgs), or
+// 0 and an error when Redis failed (the whole batch is retried; what was
+// counted is not counted again).
+func (a *Aggregator) HandleBatch(ctx context.Context, hotline string, msgs []redis.XMessage) (int, error) {
+	var calls []string
+	for _, m := range msgs {
+		if typ, _ := m.Values["type"].(string); typ == string(calllog.CallEnded) {
+			call, _ := m.Values["call"].(string)
+			calls = append(calls, call)
+		}
+	}
+	if len(calls) == 0 {
+		return len(msgs), nil
+	}
+	pipe := a.rdb.Pipeline()
+	recs := make([]*redis.MapStringStringCmd, len(calls))
+	for i, call := range calls {
+		recs[i] = pipe.HGetAll(ctx, calllog.RecordKey(a.opt.Prefix, hotline, call))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("kpi: read call records: %w", err)
+	}
+	var cs []Contribution
+	for i, call := range calls {
+		if c, ok := a.contribution(hotline, call, recs[i].Val()); ok {
+			cs = append(cs, c)
+		}
+	}
+	if err := a.addAll(ctx, hotline, cs); err != nil {
+		return 0, err
+	}
+	return len(msgs), nil
+}
+
+// contribution turns a record into a contribution, or logs why it cannot.
+func (a *Aggregator) contribution(hotline, call string, rec map[string]string) (Contribution, bool) {
+	if len(rec) == 0 {
+		a.skipped.Add(1)
+		a.log.Warn("kpi: call record gone; call not counted", "hotline", hotline, "call", call)
+		return Contribution{}, false
+	}
+	c, err := FromRecord(rec, a.opt.Location)
+	if err != nil {
+		a.skipped.Add(1)
+		a.log.Warn("kpi: call not counted", "hotline", hotline, "call", call, "err", err)
+		return c, false
+	}
+	if c.CallID == "" {
+		c.CallID = call
+	}
+	return c, true
+}
+
+// addAll stores contributions in one pipeline of script calls.
+func (a *Aggregator) addAll(ctx context.Context, hotline string, cs []Contribution) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	run := func() ([]*redis.Cmd, error) {
+		pipe := a.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(cs))
+		for i, c := range cs {
+			keys, args := addArgs(a.opt.Prefix, hotline, c)
+			cmds[i] = addScript.EvalSha(ctx, pipe, keys, args...)
+		}
+		_, err := pipe.Exec(ctx)
+		return cmds, err
+	}
+	cmds, err := run()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if lerr := addScript.Load(ctx, a.rdb).Err(); lerr != nil {
+			return fmt.Errorf("kpi: load script: %w", lerr)
+		}
+		cmds, err = run()
+	}
+	for _, cmd := range cmds {
+		if n, cerr := cmd.Int(); cerr == nil {
+			if n == 1 {
+				a.counted.Add(1)
+			} else {
+				a.dups.Add(1)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("kpi: add calls: %w", err)
+	}
+	return nil
 }
 
 // Handle processes one event-stream entry: only call.ended counts. It
@@ -186,23 +283,13 @@ func (a *Aggregator) Handle(ctx context.Context, hotline string, m redis.XMessag
 		return nil
 	}
 	call, _ := m.Values["call"].(string)
-	rec, err := calllog.ReadRecord(ctx, a.rdb, a.opt.Prefix, hotline, call)
-	if errors.Is(err, calllog.ErrNotFound) {
-		a.skipped.Add(1)
-		a.log.Warn("kpi: call record gone; call not counted", "hotline", hotline, "call", call, "entry", m.ID)
-		return nil
-	}
+	rec, err := a.rdb.HGetAll(ctx, calllog.RecordKey(a.opt.Prefix, hotline, call)).Result()
 	if err != nil {
-		return err
+		return fmt.Errorf("kpi: read call record %s: %w", call, err)
 	}
-	c, err := FromRecord(rec, a.opt.Location)
-	if err != nil {
-		a.skipped.Add(1)
-		a.log.Warn("kpi: call not counted", "hotline", hotline, "call", call, "err", err)
+	c, ok := a.contribution(hotline, call, rec)
+	if !ok {
 		return nil
-	}
-	if c.CallID == "" {
-		c.CallID = call
 	}
 	added, err := Add(ctx, a.rdb, a.opt.Prefix, hotline, c)
 	if err != nil {
