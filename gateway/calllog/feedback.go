@@ -331,8 +331,9 @@ func (f *FeedbackConsumer) Handle(ctx context.Context, hotline string, m redis.X
 
 func (f *FeedbackConsumer) deadLetter(ctx context.Context, hotline string, m redis.XMessage, reason error) error {
 	fields, _ := json.Marshal(m.Values)
+	// The reason quotes the bad value, which could be a phone number.
 	f.log.Warn("calllog: feedback entry skipped; moved to the dead-letter stream",
-		"hotline", hotline, "entry", m.ID, "reason", reason.Error())
+		"hotline", hotline, "entry", m.ID, "reason", digitRun.ReplaceAllStringFunc(reason.Error(), MaskPhone))
 	err := f.rdb.XAdd(ctx, &redis.XAddArgs{
 		Stream: FeedbackDeadKey(f.opt.Prefix, hotline),
 		MaxLen: MaxDeadLetters, Approx: true,

@@ -174,6 +174,7 @@ func TestFeedbackBadEntriesDeadLettered(t *testing.T) {
 	}{
 		{[]any{"order", "GD-NOPE", "status", "done", "ts", "1764300100000", "operator", "u7"}, "unknown work order"},
 		{[]any{"order", "GD20261128000123", "status", "finished", "ts", "1764300100000", "operator", "u7"}, `status "finished" is not one of`},
+		{[]any{"order", "GD20261128000123", "status", "13812345678", "ts", "1764300100000", "operator", "u7"}, `status "13812345678" is not one of`},
 		{[]any{"order", "GD20261128000123", "status", "done", "ts", "yesterday", "operator", "u7"}, `ts "yesterday"`},
 		{[]any{"order", "GD20261128000123", "status", "done", "ts", "1764300100000"}, "operator"},
 		{[]any{"status", "done", "ts", "1764300100000", "operator", "u7"}, "order is required"},
@@ -208,6 +209,9 @@ func TestFeedbackBadEntriesDeadLettered(t *testing.T) {
 		if d.Values["entry"] == "" || d.Values["fields"] == "" {
 			t.Errorf("case %d: dead letter without entry or fields: %v", i, d.Values)
 		}
+	}
+	if strings.Contains(logs.String(), "13812345678") {
+		t.Error("a phone number was logged unmasked")
 	}
 	if n := strings.Count(logs.String(), "moved to the dead-letter stream"); n != len(cases) {
 		t.Errorf("%d warnings logged, want %d", n, len(cases))
