@@ -13,8 +13,9 @@ import (
 )
 
 // SurveyScores maps the survey's answers to the call log's 1..5 score:
-// 满意 5, 基本满意 3, 不满意 1 (a score of 3 or more counts as satisfied).
-var SurveyScores = map[string]string{"满意": "5", "基本满意": "3", "不满意": "1"}
+// 满意 4, 基本满意 3, 不满意 2, on the scale of docs/kpi.md (5 非常满意 ..
+// 1 非常不满意; 3 or more counts as satisfied).
+var SurveyScores = map[string]string{"满意": "4", "基本满意": "3", "不满意": "2"}
 
 // CallLog records calls and their IVR steps in the call log (Redis
 // Streams, see docs/redis-schema.md). It implements Recorder and

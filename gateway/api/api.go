@@ -29,6 +29,8 @@ type Options struct {
 	// Media, if set, serves rendered audio under /media/ for Asterisk's
 	// sound:http:// playback (package gateway/media).
 	Media http.Handler
+	// Metrics, when set, is served at GET /metrics (Prometheus text format).
+	Metrics MetricsWriter
 }
 
 // New returns the API's root handler.
@@ -58,6 +60,9 @@ func New(o Options) http.Handler {
 	}
 	if o.KB != nil {
 		mux.Handle("/api/v1/kb/", o.KB)
+	}
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", MetricsHandler(o.Metrics, o.Logger))
 	}
 	return mux
 }

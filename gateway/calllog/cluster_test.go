@@ -58,4 +58,12 @@ func TestOneNodeCluster(t *testing.T) {
 	if _, rev, err := ReadWorkOrder(ctx, rdb, DefaultPrefix, "12345", sampleOrder().OrderNo); err != nil || rev != 1 {
 		t.Errorf("work order in cluster: rev %d, %v", rev, err)
 	}
+	// The caller index and the feedback script stay in the hotline's slot.
+	if v, err := LatestOrder(ctx, rdb, DefaultPrefix, []string{"12345"}, "13812345678"); err != nil || v.Order.OrderNo != sampleOrder().OrderNo {
+		t.Errorf("latest order in cluster: %+v, %v", v, err)
+	}
+	fb := Feedback{ID: "f1", Order: sampleOrder().OrderNo, Status: "done", TimeMS: 1764400000000, Operator: "u7"}
+	if n, err := ApplyFeedback(ctx, rdb, DefaultPrefix, "12345", fb); err != nil || n != FeedbackApplied {
+		t.Errorf("feedback in cluster: %d, %v", n, err)
+	}
 }

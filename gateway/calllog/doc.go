@@ -19,5 +19,12 @@
 // read records back for the API. RunBench measures the whole path against
 // a real redis-server.
 //
+// The other direction: the ticketing side appends feedback (受理 / 办理中 /
+// 办结 / 退回) to a feedback stream per hotline; a FeedbackConsumer (consumer
+// group, XAUTOCLAIM after crashes, dead letters for bad entries) links it to
+// the order and call, and LatestOrder / ReadOrderFeedback read it back.
+// ConsumeGroup is the shared consumer loop; RunTail follows streams in a
+// terminal with caller numbers masked.
+//
 // The Redis layout is documented in docs/redis-schema.md.
 package calllog

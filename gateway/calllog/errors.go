@@ -21,4 +21,9 @@ var (
 	ErrNotFound = errors.New("calllog: record not found")
 	// ErrInvalidWorkOrder wraps every validation failure of a WorkOrder.
 	ErrInvalidWorkOrder = errors.New("calllog: invalid work order")
+	// ErrInvalidFeedback wraps every validation failure of a feedback entry.
+	ErrInvalidFeedback = errors.New("calllog: invalid feedback")
+	// ErrUnknownOrder is returned when feedback names a work order that does
+	// not exist (never written, or expired).
+	ErrUnknownOrder = errors.New("calllog: unknown work order")
 )

@@ -4,7 +4,7 @@ import "strconv"
 
 // op is one change to a call record, applied by applyScript.
 type op struct {
-	code  string // s set, n set if absent, p append to a comma list, a append to a JSON array, u upsert into a JSON array by "id", i increment, d duration since a field, x expire (call ended)
+	code  string // z add to a sorted-set index (field is the index key), s set, n set if absent, p append to a comma list, a append to a JSON array, u upsert into a JSON array by "id", i increment, d duration since a field, x expire (call ended)
 	field string
 	value string
 }
@@ -174,6 +174,12 @@ for i = 1, n do
         if from then
           redis.call('HSETNX', key, f, tonumber(string.sub(v, sep + 1)) - tonumber(from))
         end
+      elseif c == 'z' then
+        -- caller index: f is the index key (same hash tag), v "score|member"
+        local sep = string.find(v, '|', 1, true)
+        redis.call('ZADD', f, string.sub(v, 1, sep - 1), string.sub(v, sep + 1))
+        redis.call('ZREMRANGEBYRANK', f, 0, -51)
+        redis.call('EXPIRE', f, keep)
       elseif c == 'x' then
         expire = true
       end

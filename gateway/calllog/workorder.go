@@ -287,7 +287,11 @@ func workOrderOps(ev *Event) []op {
 			ops = append(ops, op{"s", "call_id", w.CallID})
 		}
 		if w.CallerNumber != "" {
-			ops = append(ops, op{"s", "caller_number", w.CallerNumber})
+			ops = append(ops, op{"s", "caller_number", w.CallerNumber},
+				// Index of the caller's orders by 受理时间, for "latest
+				// order of this number"; buildChunk turns the number into
+				// the index key.
+				op{"z", NormalizeNumber(w.CallerNumber), fmt.Sprint(w.AcceptedAt) + "|" + w.OrderNo})
 		}
 		if w.Police != nil {
 			ops = append(ops, op{"s", "police_no", w.Police.PoliceNo}, op{"s", "feedback_status", w.Police.FeedbackStatus})

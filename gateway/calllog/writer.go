@@ -419,6 +419,9 @@ func (l *Log) buildChunk(hotline string, wo bool, evs []*Event, trimMode, trimVa
 		ops := recordOps(ev)
 		c.args = append(c.args, idx, ev.ID, ev.CallID, seqString(ev.Seq), ev.TimeMS, string(ev.Type), data, len(ops))
 		for _, o := range ops {
+			if o.code == "z" {
+				o.field = CallerOrdersKey(l.opt.Prefix, hotline, o.field)
+			}
 			c.args = append(c.args, o.code, o.field, o.value)
 		}
 	}
