@@ -13,15 +13,8 @@ import (
 
 // kbRedis loads the configuration and connects to its Redis.
 func kbRedis(e *env, cf *configFlags) (redis.UniversalClient, string, error) {
-	cfg, err := cf.load(e)
-	if err != nil {
-		return nil, "", err
-	}
-	opts, err := cfg.Redis.UniversalOptions()
-	if err != nil {
-		return nil, "", err
-	}
-	return redis.NewUniversalClient(opts), cfg.Redis.KeyPrefix, nil
+	rdb, prefix, _, _, err := cmdRedis(e, cf)
+	return rdb, prefix, err
 }
 
 func runKBImport(ctx context.Context, e *env, args []string) error {

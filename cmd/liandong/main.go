@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // KPI days in Asia/Shanghai on hosts without a zone database
 
 	"github.com/redis/go-redis/v9"
 )
@@ -58,6 +59,8 @@ func commands() []command {
 		{"serve", "run the gateway against Asterisk (ARI) and Redis from the config", runServe},
 		{"demo", "run the whole system on loopback with embedded defaults, no outside setup", runDemo},
 		{"kb", "knowledge base: import, export, eval", runKB},
+		{"report", "KPIs of a day or a month (table or JSON)", runReport},
+		{"tail", "follow the call-event, work-order and feedback streams", runTail},
 		{"prompts", "regenerate the prompt wav files from the IVR texts (espeak-ng, sox)", runPrompts},
 		{"pbxsim", "run the ARI-compatible Asterisk emulator on its own", runPbxsim},
 		{"bench", "benchmarks: calls, kb", runBench},

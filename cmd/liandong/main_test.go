@@ -343,3 +343,36 @@ func TestKBImportExport(t *testing.T) {
 		t.Errorf("an invalid file imported")
 	}
 }
+
+// report and tail over a real Redis holding one call's events.
+func TestReportAndTail(t *testing.T) {
+	p, err := redisproc.Start(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	base := []string{"--config", "../../configs/liandong.yaml", "--redis-url", p.URL()}
+	e, out, errb := newEnv()
+	if code := run(context.Background(), e, append([]string{"report", "--day", "2026-11-28", "--json"}, base...)); code != 0 {
+		t.Fatalf("report exit %d: %s", code, errb)
+	}
+	if !strings.Contains(out.String(), `"period"`) || !strings.Contains(out.String(), "12345") {
+		t.Errorf("report JSON: %s", out)
+	}
+	e, _, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"report", "--day", "28/11/2026"}, base...)); code != 2 {
+		t.Errorf("bad day: exit %d (%s), want 2", code, errb)
+	}
+	e, _, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"report"}, base...)); code != 2 {
+		t.Errorf("no period: exit %d (%s), want 2", code, errb)
+	}
+	e, _, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"tail", "--from", "0"}, base...)); code != 0 {
+		t.Errorf("tail of empty streams: exit %d: %s", code, errb)
+	}
+	e, _, errb = newEnv()
+	if code := run(context.Background(), e, append([]string{"tail", "--stream", "nonsense"}, base...)); code != 2 {
+		t.Errorf("tail of an unknown stream: exit %d (%s), want 2", code, errb)
+	}
+}

@@ -135,6 +135,7 @@ func serve(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, sta
 		return err
 	}
 
+	svc.metrics.LiveCalls = gw.Live
 	handler := api.New(svc.apiOptions(api.Options{
 		Logger:  log,
 		Version: versionString(),

@@ -13,6 +13,8 @@ import (
 	"liandong/gateway"
 	"liandong/gateway/api"
 	"liandong/gateway/calllog"
+	"liandong/gateway/calllog/ivrorders"
+	"liandong/gateway/kpi"
 	"liandong/gateway/media"
 	"liandong/internal/config"
 	"liandong/ivr"
@@ -33,6 +35,7 @@ type services struct {
 	kbAPI    http.Handler
 	media    http.Handler
 	deps     ivr.Deps
+	metrics  *kpi.Exporter
 	closers  []func()
 }
 
@@ -173,7 +176,37 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 			}
 		})
 	}
-	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: s.recorder, Logger: log}
+	// The ticketing side's feedback, the KPIs, and the caller's latest
+	// work order for "查询工单办理进度".
+	loc, err := time.LoadLocation(cfg.CallLog.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("calllog.time_zone: %w", err)
+	}
+	hotlines := cfg.CallLog.Hotlines
+	fb := calllog.NewFeedbackConsumer(rdb, calllog.FeedbackOptions{Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, Logger: log})
+	goBG(func(ctx context.Context) {
+		if err := fb.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("feedback consumer stopped", "err", err)
+		}
+	})
+	agg := kpi.NewAggregator(rdb, kpi.AggregatorOptions{Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, Location: loc, Logger: log})
+	goBG(func(ctx context.Context) {
+		if err := agg.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("KPI aggregator stopped", "err", err)
+		}
+	})
+	s.metrics = &kpi.Exporter{RDB: rdb, Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, Location: loc,
+		CallLog: s.callLog.Stats, Feedback: fb.Stats, Aggregator: agg.Stats}
+	states := map[string]string{}
+	for status, key := range map[string]string{"": "wo_state_new", "accepted": "wo_state_accepted",
+		"in_progress": "wo_state_in_progress", "done": "wo_state_done", "returned": "wo_state_returned"} {
+		if text, ok := prompts[key]; ok {
+			states[status] = text
+		}
+	}
+	orders := &ivrorders.Lookup{RDB: rdb, Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, StateNames: states}
+
+	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: s.recorder, WorkOrders: orders, Logger: log}
 	return s, nil
 }
 
@@ -181,5 +214,6 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 func (s *services) apiOptions(o api.Options) api.Options {
 	o.KB = s.kbAPI
 	o.Media = s.media
+	o.Metrics = s.metrics
 	return o
 }

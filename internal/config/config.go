@@ -176,6 +176,11 @@ type CallLog struct {
 	StreamMaxLen int64 `yaml:"stream_max_len"`
 	// RecordTTL is how long a call record hash is kept after the call ends.
 	RecordTTL Duration `yaml:"record_ttl"`
+	// Hotlines are the lines with their own streams (events, work orders,
+	// feedback) and KPIs.
+	Hotlines []string `yaml:"hotlines"`
+	// TimeZone is where KPI days and months begin.
+	TimeZone string `yaml:"time_zone"`
 }
 
 // Shutdown bounds the graceful drain on SIGTERM.
@@ -261,7 +266,7 @@ func Default() Config {
 			TTS:         TTS{Engine: "espeak-ng", Voice: "cmn-latn-pinyin", CacheDir: "var/tts", CacheMaxMB: 256, RenderTimeout: Duration(3 * time.Second)},
 		},
 		Log:      Log{Level: "info", Format: "text"},
-		CallLog:  CallLog{SpoolDir: "var/spool", StreamMaxLen: 1_000_000, RecordTTL: Duration(90 * 24 * time.Hour)},
+		CallLog:  CallLog{SpoolDir: "var/spool", StreamMaxLen: 1_000_000, RecordTTL: Duration(90 * 24 * time.Hour), Hotlines: []string{"12345", "110"}, TimeZone: "Asia/Shanghai"},
 		Shutdown: Shutdown{DrainTimeout: Duration(30 * time.Second)},
 		Files:    FilePaths{IVR: "configs/ivr.yaml", Catalog: "configs/catalog.yaml", FAQ: "configs/faq.yaml", Lexicon: "configs/kb-lexicon.yaml"},
 		Knowledge: Knowledge{
@@ -476,6 +481,12 @@ func (c *Config) Validate() error {
 		bad("calllog.stream_max_len", fmt.Sprint(c.CallLog.StreamMaxLen), "must be 0 (no trimming) or positive")
 	}
 	positive("calllog.record_ttl", c.CallLog.RecordTTL)
+	if len(c.CallLog.Hotlines) == 0 {
+		bad("calllog.hotlines", "", "needs at least one hotline, e.g. [12345, 110]")
+	}
+	if _, err := time.LoadLocation(c.CallLog.TimeZone); err != nil {
+		bad("calllog.time_zone", c.CallLog.TimeZone, "is not a time zone name such as Asia/Shanghai")
+	}
 	positive("shutdown.drain_timeout", c.Shutdown.DrainTimeout)
 	positive("prompts.tts.render_timeout", c.Prompts.TTS.RenderTimeout)
 	if c.Prompts.TTS.CacheMaxMB <= 0 {
