@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,12 +58,15 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 	}()
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var bgDone []chan struct{}
-	s.closers = append(s.closers, func() {
+	// Background work stops before anything it uses is closed: this runs
+	// first on close (registered last below), and last if building fails.
+	stopAll := sync.OnceFunc(func() {
 		stopBG()
 		for _, d := range bgDone {
 			<-d
 		}
 	})
+	s.closers = append(s.closers, stopAll)
 	goBG := func(f func(ctx context.Context)) {
 		d := make(chan struct{})
 		bgDone = append(bgDone, d)
@@ -207,6 +211,7 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 	orders := &ivrorders.Lookup{RDB: rdb, Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, StateNames: states}
 
 	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: s.recorder, WorkOrders: orders, Logger: log}
+	s.closers = append(s.closers, stopAll)
 	return s, nil
 }
 
