@@ -205,6 +205,8 @@ func (s *Server) hChanCreate(w http.ResponseWriter, r *http.Request, _ []string,
 	}
 	o := ch.orig
 	data := strings.Join(append([]string{o.app}, o.args...), ",")
+	ch.dp.AppName, ch.dp.AppData = "", ""
+	resp := ch.model()
 	ch.dp.AppName, ch.dp.AppData = "Stasis", data
 	ev := evDialplan{s.base("ChannelDialplan"), "Stasis", data, ch.model()}
 	s.chanEvent(ch, &ev)
@@ -213,7 +215,7 @@ func (s *Server) hChanCreate(w http.ResponseWriter, r *http.Request, _ []string,
 		writeErr(w, http.StatusBadRequest, "Stasis application '"+o.app+"' not registered")
 		return
 	}
-	writeJSON(w, http.StatusOK, ch.model())
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) hDial(w http.ResponseWriter, r *http.Request, ids []string, p *params) {
@@ -276,8 +278,8 @@ func (s *Server) startDial(ch *channel) {
 		return
 	}
 	s.setState(ch, "Ringing")
-	s.dialEvent(ch, "RINGING")
 	o.redial = o.created
+	s.dialEvent(ch, "RINGING")
 	switch b.Mode {
 	case ModeAnswer:
 		ch.after(b.RingFor, func() { s.answerLeg(ch) })

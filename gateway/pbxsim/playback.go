@@ -112,7 +112,9 @@ func (s *Server) queuePlayback(w http.ResponseWriter, p *params, id string, ch *
 		pb.target = "bridge:" + b.id
 		queue = &b.playQueue
 	}
-	s.playbacks[id] = pb
+	if s.playbacks[id] == nil {
+		s.playbacks[id] = pb
+	}
 	*queue = append(*queue, pb)
 	w.Header().Set("Location", "/ari/playbacks/"+id)
 	writeJSON(w, http.StatusCreated, pb.model())
@@ -141,7 +143,12 @@ func (s *Server) startPlayback(pb *playback) {
 		pb.left = dur
 		pb.timer = s.after(dur, func() { s.nextItem(pb, "failed") })
 		return
-	case err != nil, dur == Forever:
+	case err != nil:
+		// Asterisk announces the start but never finishes it, and the queue moves on.
+		pb.state = "queued"
+		s.finishPlayback(pb, "failed", true)
+		return
+	case dur == Forever:
 		pb.left = Forever
 		return
 	}
@@ -189,6 +196,11 @@ func (s *Server) finishPlayback(pb *playback, state string, next bool) {
 		if q == pb {
 			*queue = append((*queue)[:i:i], (*queue)[i+1:]...)
 			break
+		}
+	}
+	for _, q := range *queue {
+		if q.id == pb.id && s.playbacks[pb.id] == nil {
+			s.playbacks[pb.id] = q
 		}
 	}
 	if next && len(*queue) > 0 && (*queue)[0].state == "queued" {

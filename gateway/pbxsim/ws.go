@@ -82,8 +82,11 @@ func (so *eventSocket) kill() {
 		so.mu.Lock()
 		so.dead = true
 		so.queue = nil
+		conn := so.conn
 		so.mu.Unlock()
-		_ = so.conn.CloseNow()
+		if conn != nil {
+			_ = conn.CloseNow()
+		}
 		close(so.gone)
 	})
 }
@@ -105,10 +108,11 @@ func (so *eventSocket) writer(ctx context.Context) {
 			}
 			batch := so.queue
 			so.queue = nil
+			conn := so.conn
 			so.mu.Unlock()
 			for _, msg := range batch {
 				wctx, cancel := context.WithTimeout(ctx, so.timeout)
-				err := so.conn.Write(wctx, websocket.MessageText, msg)
+				err := conn.Write(wctx, websocket.MessageText, msg)
 				cancel()
 				if err != nil {
 					so.kill()
@@ -144,15 +148,12 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusServiceUnavailable, "Service unavailable")
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
-		return
-	}
-	so := newEventSocket(conn, s.opts.WriteTimeout)
+	// The app is registered before the handshake completes, so a client that saw 101 can
+	// rely on Stasis() finding it.
+	so := newEventSocket(nil, s.opts.WriteTimeout)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		so.kill()
 		return
 	}
 	s.sockets[so] = struct{}{}
@@ -169,6 +170,14 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		a.subscribeAll = all
 	}
 	s.mu.Unlock()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		s.dropSocket(so, names)
+		return
+	}
+	so.mu.Lock()
+	so.conn = conn
+	so.mu.Unlock()
 
 	s.wg.Add(1)
 	go func() {
@@ -181,6 +190,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	case <-so.gone:
 	case <-s.ctx.Done():
 	}
+	s.dropSocket(so, names)
+}
+
+func (s *Server) dropSocket(so *eventSocket, names []string) {
 	so.kill()
 	s.mu.Lock()
 	delete(s.sockets, so)
