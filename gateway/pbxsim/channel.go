@@ -201,15 +201,15 @@ func (s *Server) leaveStasis(ch *channel, exit stasisExit) {
 
 // hangupSpec describes how a channel goes away.
 type hangupSpec struct {
-	request   bool // emit ChannelHangupRequest
-	cause     int  // cause in ChannelHangupRequest (0: none, as for a remote BYE)
-	soft      bool
-	techCause int
-	destroy   int // cause of ChannelDestroyed
-	destroyTC int
-	qos       bool // RTPAUDIOQOS varsets first
-	peerNotified bool // Local: the other half already got its ChannelHangupRequest
-	dialstatus string // Dial status for an unanswered originated leg ("": no Dial event)
+	request      bool // emit ChannelHangupRequest
+	cause        int  // cause in ChannelHangupRequest (0: none, as for a remote BYE)
+	soft         bool
+	techCause    int
+	destroy      int // cause of ChannelDestroyed
+	destroyTC    int
+	qos          bool   // RTPAUDIOQOS varsets first
+	peerNotified bool   // Local: the other half already got its ChannelHangupRequest
+	dialstatus   string // Dial status for an unanswered originated leg ("": no Dial event)
 }
 
 var causeText = map[int]string{

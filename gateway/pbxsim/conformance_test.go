@@ -26,22 +26,22 @@ import (
 )
 
 type tline struct {
-	T        float64         `json:"t"`
-	Kind     string          `json:"kind"`
-	TSent    float64         `json:"t_sent"`
-	Method   string          `json:"method"`
-	Path     string          `json:"path"`
-	Query    map[string]any  `json:"query"`
-	ReqBody  json.RawMessage `json:"request_body"`
-	Status   int             `json:"status"`
-	Body     json.RawMessage `json:"body"`
-	Type     string          `json:"type"`
-	Event    map[string]any  `json:"event"`
-	Msg      string          `json:"msg"`
-	Data     json.RawMessage `json:"data"`
-	URL      string          `json:"url"`
-	Auth     string          `json:"auth"`
-	Headers  map[string]string `json:"headers"`
+	T       float64           `json:"t"`
+	Kind    string            `json:"kind"`
+	TSent   float64           `json:"t_sent"`
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Query   map[string]any    `json:"query"`
+	ReqBody json.RawMessage   `json:"request_body"`
+	Status  int               `json:"status"`
+	Body    json.RawMessage   `json:"body"`
+	Type    string            `json:"type"`
+	Event   map[string]any    `json:"event"`
+	Msg     string            `json:"msg"`
+	Data    json.RawMessage   `json:"data"`
+	URL     string            `json:"url"`
+	Auth    string            `json:"auth"`
+	Headers map[string]string `json:"headers"`
 }
 
 // replayer re-plays a recorded transcript against the emulator.
@@ -149,7 +149,7 @@ func (r *replayer) mapKey(k string) (string, bool) {
 }
 
 var fieldsByType = map[string][]string{
-	"StasisStart": {"args", "channel.state", "channel.dialplan.app_name", "channel.dialplan.app_data", "channel.dialplan.priority", "channel.caller"},
+	"StasisStart":        {"args", "channel.state", "channel.dialplan.app_name", "channel.dialplan.app_data", "channel.dialplan.priority", "channel.caller"},
 	"ChannelStateChange": {"channel.state"}, "ChannelDestroyed": {"cause", "cause_txt", "tech_cause"},
 	"ChannelHangupRequest": {"cause", "soft", "tech_cause"}, "Dial": {"dialstatus", "dialstring", "peer.state"},
 	"ChannelVarset": {"variable", "value"}, "PlaybackStarted": {"playback.media_uri", "playback.state", "playback.next_media_uri"},
@@ -305,7 +305,7 @@ func (r *replayer) compareBody(l tline, rec, got any) {
 				r.ids[id], r.used[gid] = gid, true
 			}
 		}
- 		if m, ok := rv["message"].(string); ok {
+		if m, ok := rv["message"].(string); ok {
 			rv["message"] = r.mapIDs(m)
 		}
 		for _, k := range []string{"message", "error", "state", "bridge_type", "name", "media_uri", "value", "technology"} {

@@ -12,9 +12,9 @@ type origination struct {
 	args       []string
 	dialstring string
 	timeout    time.Duration
-	created    bool     // /channels/create: StasisStart at once, /dial later
-	dialing    bool     // Dial events started
-	redial     bool     // Dial events after the first use an empty dialstring (as /dial does)
+	created    bool // /channels/create: StasisStart at once, /dial later
+	dialing    bool // Dial events started
+	redial     bool // Dial events after the first use an empty dialstring (as /dial does)
 	answered   bool
 	caller     *channel // /dial?caller=
 	exten      string   // originate into the dialplan
