@@ -21,17 +21,29 @@ type evClient struct {
 	evs chan map[string]any
 }
 
-func dialEvents(t *testing.T, s *pbxsim.Server, query string, read bool) *evClient {
-	t.Helper()
+func dialRaw(s *pbxsim.Server, query ...string) (*websocket.Conn, error) {
+	q := "app=liandong"
+	if len(query) > 0 {
+		q = query[0]
+	}
 	h := http.Header{}
 	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(pbxsimtest.User+":"+pbxsimtest.Password)))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws://"+s.Addr()+"/ari/events?"+query, &websocket.DialOptions{HTTPHeader: h})
+	c, _, err := websocket.Dial(ctx, "ws://"+s.Addr()+"/ari/events?"+q, &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		return nil, err
+	}
+	c.SetReadLimit(8 << 20)
+	return c, nil
+}
+
+func dialEvents(t *testing.T, s *pbxsim.Server, query string, read bool) *evClient {
+	t.Helper()
+	c, err := dialRaw(s, query)
 	if err != nil {
 		t.Fatalf("dial events: %v", err)
 	}
-	c.SetReadLimit(8 << 20)
 	ec := &evClient{t: t, c: c, evs: make(chan map[string]any, 1000)}
 	t.Cleanup(func() { _ = c.CloseNow() })
 	if read {
