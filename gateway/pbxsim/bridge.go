@@ -212,7 +212,9 @@ func (s *Server) hRemoveChannel(w http.ResponseWriter, _ *http.Request, ids []st
 
 func (s *Server) setPeerVars(ch, peer *channel) {
 	s.setVar(ch, "BRIDGEPEER", peer.name)
-	s.setVar(ch, "BRIDGEPVTCALLID", peer.protocolID)
+	if peer.protocolID != "" || ch.vars["BRIDGEPVTCALLID"] != "" {
+		s.setVar(ch, "BRIDGEPVTCALLID", peer.protocolID)
+	}
 }
 
 // pairVars sets BRIDGEPEER/BRIDGEPVTCALLID on both legs of a two-party mixing bridge.
@@ -249,6 +251,11 @@ func (s *Server) multiVars(b *bridge, first *channel) {
 func (s *Server) joinBridge(b *bridge, ch *channel) {
 	b.members = append(b.members, ch)
 	ch.bridge = b
+	if ch.stasis != nil {
+		if a := s.apps[ch.stasis.app]; a != nil {
+			a.bridges[b.id]++
+		}
+	}
 	ev := evBridgeChannel{s.base("ChannelEnteredBridge"), b.model(), ch.model()}
 	s.publish(&ev, s.bridgeTargets(b, ch))
 	if b.kind != "mixing" {
@@ -258,7 +265,8 @@ func (s *Server) joinBridge(b *bridge, ch *channel) {
 	case n == 2:
 		old := b.members[0]
 		s.pairVars(ch, old)
-		both := ch.answered && old.answered
+		// Two answered SIP legs go native_rtp: Asterisk announces the peers again.
+		both := ch.answered && old.answered && ch.tech == "PJSIP" && old.tech == "PJSIP"
 		if both {
 			s.pairVars(ch, old)
 		}
@@ -292,10 +300,18 @@ func (s *Server) refreshBridgeVars(b *bridge, ch *channel) {
 	}
 }
 
-func (s *Server) leaveBridge(ch *channel, _ bool) {
+// leaveBridge takes ch out of its bridge. The app's bridge subscription taken when ch
+// entered is dropped, except when ch leaves by hanging up: Asterisk then keeps it, which
+// is why BridgeDestroyed reaches the app only sometimes.
+func (s *Server) leaveBridge(ch *channel, hangup bool) {
 	b := ch.bridge
 	if b == nil {
 		return
+	}
+	if ch.stasis != nil && !hangup {
+		if a := s.apps[ch.stasis.app]; a != nil && a.bridges[b.id] > 0 {
+			a.bridges[b.id]--
+		}
 	}
 	if b.kind == "mixing" && ch.vars["BRIDGEPEER"] != "" {
 		s.setVar(ch, "BRIDGEPEER", "")

@@ -3,6 +3,7 @@ package pbxsim
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,17 +25,19 @@ type channel struct {
 	tech       string
 	ep         *endpoint
 
-	dialplan  bool   // runs a dialplan: leaves Stasis back into it, no ChannelDestroyed seen by the app
-	origApp   string // app subscribed by originate/create (kept until destroyed)
-	stasis    *stasisState
-	bridge    *bridge
-	playQueue []*playback
-	moh       string
-	held      bool
-	muted     string
-	silenced  bool
-	gone      bool
-	answered  bool
+	dialplan   bool   // runs a dialplan: leaves Stasis back into it, no ChannelDestroyed seen by the app
+	origApp    string // app subscribed by originate/create (kept until destroyed)
+	stasis     *stasisState
+	bridge     *bridge
+	playQueue  []*playback
+	moh        string
+	held       bool
+	muted      string
+	silenced   bool
+	gone       bool
+	answered   bool
+	answeredAt time.Time
+	rtp        net.PacketConn // externalMedia's local RTP socket
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -186,7 +189,7 @@ func (s *Server) leaveStasis(ch *channel, exit stasisExit) {
 	}
 	s.stopPlaybacks(ch, "done")
 	if ch.bridge != nil {
-		s.leaveBridge(ch, true)
+		s.leaveBridge(ch, exit.hangup)
 	}
 	ch.stasis = nil
 	ev := evChannel{s.base("StasisEnd"), ch.model()}
@@ -294,6 +297,9 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	}
 	ch.gone = true
 	ch.hangupCode = h.destroy
+	if ch.rtp != nil {
+		_ = ch.rtp.Close()
+	}
 	for _, t := range ch.timers {
 		s.stopTimer(t)
 	}

@@ -71,6 +71,7 @@ func (s *Server) hAnswer(w http.ResponseWriter, _ *http.Request, ids []string, _
 	s.withChan(w, ids[0], true, func(ch *channel) {
 		if ch.state != "Up" {
 			ch.answered = true
+			ch.answeredAt = time.Now()
 			s.setState(ch, "Up")
 		}
 		noContent(w)

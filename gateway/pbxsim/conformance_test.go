@@ -311,6 +311,9 @@ func (r *replayer) compareBody(l tline, rec, got any) {
 			rv["message"] = r.mapIDs(m)
 		}
 		for _, k := range []string{"message", "error", "state", "bridge_type", "name", "media_uri", "value", "technology"} {
+			if k == "value" && strings.HasSuffix(fmt.Sprint(l.Query["variable"]), "_PORT") {
+				continue // a real, free UDP port
+			}
 			if k == "technology" || (k == "name" && strings.Contains(fmt.Sprint(rv[k]), "/")) {
 				continue
 			}
@@ -487,11 +490,11 @@ func (l tline) wsAuth() string {
 	return ""
 }
 
-// TestConformance replays the recorded transcripts the emulator covers (06 externalMedia,
+// TestConformance replays the recorded transcripts the emulator covers (RTP in 06,
 // 09 http media and 11 record/snoop are not emulated yet).
 func TestConformance(t *testing.T) {
 	files := []string{"01-inbound-playback-dtmf.jsonl", "02-ari-hangup.jsonl", "03-mixing-bridge-agent.jsonl",
-		"04-hold-moh.jsonl", "05-warm-transfer.jsonl", "07-errors.jsonl", "08-no-app-connected.jsonl",
+		"04-hold-moh.jsonl", "05-warm-transfer.jsonl", "06-external-media.jsonl", "07-errors.jsonl", "08-no-app-connected.jsonl",
 		"10-agent-busy-noanswer.jsonl"}
 	if testing.Short() {
 		files = files[:2]

@@ -300,6 +300,7 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 // answerDialplan answers a dialplan channel; a Local ;2 answering answers its ;1.
 func (s *Server) answerDialplan(ch *channel) {
 	ch.answered = true
+	ch.answeredAt = time.Now()
 	s.setState(ch, "Up")
 	if one := ch.local; one != nil && ch.half == 2 && one.orig != nil && !one.orig.answered && !one.gone {
 		s.answerLeg(one)

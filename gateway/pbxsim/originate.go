@@ -301,6 +301,7 @@ func (s *Server) answerLeg(ch *channel) {
 	o.answered = true
 	s.stopTimer(o.timer)
 	ch.answered = true
+	ch.answeredAt = time.Now()
 	if b := ch.bridge; b != nil && o.created {
 		s.refreshBridgeVars(b, ch)
 	}

@@ -221,6 +221,7 @@ func (s *Server) routes() []route {
 		{[]string{"applications", "*", "subscription"}, m(P, handlerFunc(s.hAppSubscribe), D, handlerFunc(s.hAppUnsubscribe))},
 		{[]string{"channels"}, m(G, handlerFunc(s.hChanList), P, handlerFunc(s.hOriginate))},
 		{[]string{"channels", "create"}, m(P, handlerFunc(s.hChanCreate))},
+		{[]string{"channels", "externalMedia"}, m(P, handlerFunc(s.hExternalMedia))},
 		{[]string{"channels", "*"}, m(G, handlerFunc(s.hChanGet), P, handlerFunc(s.hOriginateID), D, handlerFunc(s.hChanHangup))},
 		{[]string{"channels", "*", "answer"}, m(P, handlerFunc(s.hAnswer))},
 		{[]string{"channels", "*", "ring"}, m(P, handlerFunc(s.hRing), D, handlerFunc(s.hRingStop))},
@@ -235,6 +236,7 @@ func (s *Server) routes() []route {
 		{[]string{"channels", "*", "continue"}, m(P, handlerFunc(s.hContinue))},
 		{[]string{"channels", "*", "redirect"}, m(P, handlerFunc(s.hRedirect))},
 		{[]string{"channels", "*", "dial"}, m(P, handlerFunc(s.hDial))},
+		{[]string{"channels", "*", "rtp_statistics"}, m(G, handlerFunc(s.hRTPStatistics))},
 		{[]string{"bridges"}, m(G, handlerFunc(s.hBridgeList), P, handlerFunc(s.hBridgeCreate))},
 		{[]string{"bridges", "*"}, m(G, handlerFunc(s.hBridgeGet), P, handlerFunc(s.hBridgeCreateID), D, handlerFunc(s.hBridgeDestroy))},
 		{[]string{"bridges", "*", "addChannel"}, m(P, handlerFunc(s.hAddChannel))},
@@ -307,8 +309,9 @@ func (s *Server) appSubscription(w http.ResponseWriter, name string, p *params, 
 		return
 	}
 	type op struct {
-		set map[string]bool
-		id  string
+		set  map[string]bool
+		bset map[string]int
+		id   string
 	}
 	var ops []op
 	for _, one := range strings.Split(src, ",") {
@@ -323,19 +326,19 @@ func (s *Server) appSubscription(w http.ResponseWriter, name string, p *params, 
 				writeErr(w, http.StatusUnprocessableEntity, "Event source was not found")
 				return
 			}
-			ops = append(ops, op{a.channels, id})
+			ops = append(ops, op{set: a.channels, id: id})
 		case "bridge":
 			if s.bridges[id] == nil {
 				writeErr(w, http.StatusUnprocessableEntity, "Event source was not found")
 				return
 			}
-			ops = append(ops, op{a.bridges, id})
+			ops = append(ops, op{bset: a.bridges, id: id})
 		case "endpoint":
 			if s.endpoints[id] == nil && s.findTech(id) == "" {
 				writeErr(w, http.StatusUnprocessableEntity, "Event source was not found")
 				return
 			}
-			ops = append(ops, op{a.endpoints, id})
+			ops = append(ops, op{set: a.endpoints, id: id})
 		case "deviceState":
 			continue
 		default:
@@ -344,13 +347,14 @@ func (s *Server) appSubscription(w http.ResponseWriter, name string, p *params, 
 		}
 	}
 	for _, o := range ops {
-		if sub {
+		switch {
+		case o.bset != nil && sub:
+			o.bset[o.id]++
+		case o.bset != nil:
+			delete(o.bset, o.id)
+		case sub:
 			o.set[o.id] = true
-		} else {
-			if !o.set[o.id] {
-				writeErr(w, http.StatusConflict, "Application not subscribed to event source")
-				return
-			}
+		default:
 			delete(o.set, o.id)
 		}
 	}

@@ -224,7 +224,7 @@ func (s *Server) chanTargets(ch *channel) []*app {
 func (s *Server) bridgeTargets(b *bridge, ch *channel) []*app {
 	var out []*app
 	for _, a := range s.sortedApps() {
-		if a.subscribeAll || a.bridges[b.id] || (ch != nil && a.channels[ch.id]) {
+		if a.subscribeAll || a.bridges[b.id] > 0 || (ch != nil && a.channels[ch.id]) {
 			out = append(out, a)
 		}
 	}

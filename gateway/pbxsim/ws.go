@@ -16,14 +16,25 @@ type app struct {
 	sock         *eventSocket
 	subscribeAll bool
 	channels     map[string]bool
-	bridges      map[string]bool
+	bridges      map[string]int // refcount: explicit subscriptions and app channels that entered
 	endpoints    map[string]bool
 }
 
 func (a *app) model() ApplicationModel {
-	m := ApplicationModel{Name: a.name, ChannelIDs: keys(a.channels), BridgeIDs: keys(a.bridges),
+	m := ApplicationModel{Name: a.name, ChannelIDs: keys(a.channels), BridgeIDs: countKeys(a.bridges),
 		EndpointIDs: keys(a.endpoints), DeviceNames: []string{}, EventsAllowed: []any{}, EventsDisallowed: []any{}}
 	return m
+}
+
+func countKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k, n := range m {
+		if n > 0 {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func keys(m map[string]bool) []string {
@@ -160,7 +171,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	for _, n := range names {
 		a := s.apps[n]
 		if a == nil {
-			a = &app{name: n, channels: map[string]bool{}, bridges: map[string]bool{}, endpoints: map[string]bool{}}
+			a = &app{name: n, channels: map[string]bool{}, bridges: map[string]int{}, endpoints: map[string]bool{}}
 			s.apps[n] = a
 		} else if a.sock != nil && a.sock != so {
 			ev := evPlain{s.base("ApplicationReplaced")}
