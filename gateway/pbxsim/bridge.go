@@ -8,13 +8,15 @@ import (
 )
 
 type bridge struct {
-	id, name  string
-	kind      string // "mixing" or "holding"
-	members   []*channel
-	created   time.Time
-	moh       string
-	playQueue []*playback
-	seq       int64
+	id, name   string
+	kind       string // "mixing" or "holding"
+	members    []*channel
+	created    time.Time
+	moh        string
+	playQueue  []*playback
+	recordings []*recording
+	recorder   string // name of the Recorder channel a bridge recording adds, if any
+	seq        int64
 }
 
 func (b *bridge) technology() string {
@@ -135,6 +137,7 @@ func (s *Server) destroyBridge(b *bridge) {
 	for _, pb := range append([]*playback(nil), b.playQueue...) {
 		s.finishPlayback(pb, "done", false)
 	}
+	s.stopRecordings(b.recordings)
 	for len(b.members) > 0 {
 		s.leaveBridge(b.members[0], false)
 	}
@@ -236,6 +239,9 @@ func (s *Server) multiVars(b *bridge, first *channel) {
 	}
 	for _, m := range order {
 		var names []string
+		if b.recorder != "" {
+			names = append(names, b.recorder)
+		}
 		for i := len(b.members) - 1; i >= 0; i-- {
 			if o := b.members[i]; o != m {
 				names = append(names, o.name)
@@ -261,8 +267,12 @@ func (s *Server) joinBridge(b *bridge, ch *channel) {
 	if b.kind != "mixing" {
 		return
 	}
-	switch n := len(b.members); {
-	case n == 2:
+	n := len(b.members)
+	if b.recorder != "" {
+		n++
+	}
+	switch {
+	case n == 2 && len(b.members) == 2:
 		old := b.members[0]
 		s.pairVars(ch, old)
 		// Two answered SIP legs go native_rtp: Asterisk announces the peers again.
@@ -331,8 +341,12 @@ func (s *Server) leaveBridge(ch *channel, hangup bool) {
 	if b.kind != "mixing" {
 		return
 	}
-	switch n := len(b.members); {
-	case n == 2:
+	n := len(b.members)
+	if b.recorder != "" {
+		n++
+	}
+	switch {
+	case n == 2 && len(b.members) == 2:
 		for range 3 {
 			s.pairVars(b.members[0], b.members[1])
 		}

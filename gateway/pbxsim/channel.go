@@ -48,8 +48,11 @@ type channel struct {
 	half  int      // 1 or 2 for Local halves
 
 	heard      []string // media URIs played to the channel
-	dtmfHeard  []string // digits sent to the channel by the app
-	hangupCode int      // Q.850 cause the far end saw
+	recordings []*recording
+	snoops     []*channel // Snoop channels spying on this one
+	snooped    *channel   // for a Snoop channel: its target
+	dtmfHeard  []string   // digits sent to the channel by the app
+	hangupCode int        // Q.850 cause the far end saw
 }
 
 type stasisState struct {
@@ -295,6 +298,7 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 		ev := evHangupRequest{s.base("ChannelHangupRequest"), 16, false, 0, other.model()}
 		s.chanEvent(other, &ev)
 	}
+	s.stopRecordings(ch.recordings)
 	ch.gone = true
 	ch.hangupCode = h.destroy
 	if ch.rtp != nil {
@@ -318,6 +322,17 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	ch.cancel()
 	if other != nil && !other.gone {
 		s.hangup(other, hangupSpec{request: true, cause: 16, soft: true, destroy: cause})
+	}
+	for _, sn := range ch.snoops {
+		s.hangup(sn, hangupSpec{request: true, cause: 16, soft: true, destroy: 16})
+	}
+	if t := ch.snooped; t != nil {
+		for i, sn := range t.snoops {
+			if sn == ch {
+				t.snoops = append(t.snoops[:i:i], t.snoops[i+1:]...)
+				break
+			}
+		}
 	}
 }
 

@@ -56,12 +56,16 @@ type replayer struct {
 	taken  []bool
 	cond   chan struct{}
 	hungup map[string]bool
-	fails  []string
-	socks  []*websocket.Conn
+	// noisyMissing counts loosely compared events (bridge peer varsets, RTCP stats,
+	// connected line) that Asterisk sent and the emulator did not.
+	noisyMissing map[string]int
+	fails        []string
+	socks        []*websocket.Conn
 }
 
 func (r *replayer) failf(format string, a ...any) {
 	r.fails = append(r.fails, fmt.Sprintf(format, a...))
+	r.t.Log(r.fails[len(r.fails)-1])
 }
 
 func (r *replayer) connect(ctx context.Context, rawURL, auth string) (int, error) {
@@ -125,7 +129,7 @@ func evKey(ev map[string]any) string {
 		return c["id"].(string)
 	}
 	if p := obj(ev["peer"]); p != nil {
-		return p["id"].(string)
+		return "dial:" + p["id"].(string) // Asterisk races Dial against ChannelStateChange
 	}
 	if p := obj(ev["playback"]); p != nil {
 		return "pb:" + p["id"].(string)
@@ -136,9 +140,17 @@ func evKey(ev map[string]any) string {
 	return "app"
 }
 
+func trimKey(k string) string {
+	_, id, ok := strings.Cut(k, ":")
+	if !ok {
+		return k
+	}
+	return id
+}
+
 func (r *replayer) mapKey(k string) (string, bool) {
 	pfx := ""
-	for _, p := range []string{"pb:", "br:"} {
+	for _, p := range []string{"pb:", "br:", "dial:"} {
 		if strings.HasPrefix(k, p) {
 			pfx, k = p, strings.TrimPrefix(k, p)
 		}
@@ -153,7 +165,7 @@ func (r *replayer) mapKey(k string) (string, bool) {
 var fieldsByType = map[string][]string{
 	"StasisStart":        {"args", "channel.state", "channel.dialplan.app_name", "channel.dialplan.app_data", "channel.dialplan.priority", "channel.caller"},
 	"ChannelStateChange": {"channel.state"}, "ChannelDestroyed": {"cause", "cause_txt", "tech_cause"},
-	"ChannelHangupRequest": {"cause", "soft", "tech_cause"}, "Dial": {"dialstatus", "dialstring", "peer.state"},
+	"ChannelHangupRequest": {"cause", "soft", "tech_cause"}, "Dial": {"dialstatus", "dialstring"},
 	"ChannelVarset": {"variable", "value"}, "PlaybackStarted": {"playback.media_uri", "playback.state", "playback.next_media_uri"},
 	"PlaybackFinished": {"playback.media_uri", "playback.state"}, "PlaybackContinuing": {"playback.state"},
 	"ChannelDtmfReceived": {"digit", "duration_ms"}, "ChannelDialplan": {"dialplan_app", "dialplan_app_data"},
@@ -186,6 +198,9 @@ func (r *replayer) await(rec map[string]any, timeout time.Duration) {
 	typ := rec["type"].(string)
 	recKey := evKey(rec)
 	want, known := r.mapKey(recKey)
+	if noisy(rec) {
+		timeout = 300 * time.Millisecond // loosely compared: never worth a long wait
+	}
 	deadline := time.Now().Add(timeout)
 	for {
 		r.mu.Lock()
@@ -198,11 +213,10 @@ func (r *replayer) await(rec map[string]any, timeout time.Duration) {
 				continue
 			}
 			if !known {
-				if ev["type"] != typ || r.used[strings.TrimPrefix(strings.TrimPrefix(k, "pb:"), "br:")] {
+				if ev["type"] != typ || r.used[trimKey(k)] {
 					continue
 				}
-				rk := strings.TrimPrefix(strings.TrimPrefix(recKey, "pb:"), "br:")
-				ek := strings.TrimPrefix(strings.TrimPrefix(k, "pb:"), "br:")
+				rk, ek := trimKey(recKey), trimKey(k)
 				r.ids[rk], r.used[ek] = ek, true
 			}
 			if noisy(rec) && (ev["type"] != typ || ev["variable"] != rec["variable"]) {
@@ -227,6 +241,8 @@ func (r *replayer) await(rec map[string]any, timeout time.Duration) {
 		if time.Now().After(deadline) {
 			if !noisy(rec) {
 				r.failf("missing event %s for %s", typ, recKey)
+			} else {
+				r.noisyMissing[typ+" "+fmt.Sprint(rec["variable"])]++
 			}
 			return
 		}
@@ -418,7 +434,7 @@ func replay(t *testing.T, file string) []string {
 	}
 	s := pbxsimtest.Start(t)
 	r := &replayer{t: t, s: s, base: s.URL(), ids: map[string]string{}, used: map[string]bool{},
-		cond: make(chan struct{}, 1), hungup: map[string]bool{}}
+		cond: make(chan struct{}, 1), hungup: map[string]bool{}, noisyMissing: map[string]int{}}
 	defer func() {
 		for _, c := range r.socks {
 			_ = c.CloseNow()
@@ -477,6 +493,9 @@ func replay(t *testing.T, file string) []string {
 		}
 	}
 	r.mu.Unlock()
+	if len(r.noisyMissing) > 0 {
+		t.Logf("%s: loosely compared events not reproduced: %v", file, r.noisyMissing)
+	}
 	return r.fails
 }
 
@@ -490,12 +509,12 @@ func (l tline) wsAuth() string {
 	return ""
 }
 
-// TestConformance replays the recorded transcripts the emulator covers (RTP in 06,
-// 09 http media and 11 record/snoop are not emulated yet).
+// TestConformance replays the recorded transcripts (not 09: http:// media is not emulated;
+// 06 without its RTP).
 func TestConformance(t *testing.T) {
 	files := []string{"01-inbound-playback-dtmf.jsonl", "02-ari-hangup.jsonl", "03-mixing-bridge-agent.jsonl",
 		"04-hold-moh.jsonl", "05-warm-transfer.jsonl", "06-external-media.jsonl", "07-errors.jsonl", "08-no-app-connected.jsonl",
-		"10-agent-busy-noanswer.jsonl"}
+		"10-agent-busy-noanswer.jsonl", "11-record-snoop.jsonl"}
 	if testing.Short() {
 		files = files[:2]
 	}

@@ -26,19 +26,22 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex
-	closed    bool
-	seq       int64
-	pjsipSeq  int
-	localSeq  int
-	channels  map[string]*channel
-	bridges   map[string]*bridge
-	playbacks map[string]*playback
-	apps      map[string]*app
-	endpoints map[string]*endpoint
-	timers    map[*time.Timer]struct{}
-	sockets   map[*eventSocket]struct{}
-	faults    faultState
+	mu         sync.Mutex
+	closed     bool
+	seq        int64
+	pjsipSeq   int
+	localSeq   int
+	snoopSeq   int
+	recordings map[string]*recording
+	stored     map[string]stored
+	channels   map[string]*channel
+	bridges    map[string]*bridge
+	playbacks  map[string]*playback
+	apps       map[string]*app
+	endpoints  map[string]*endpoint
+	timers     map[*time.Timer]struct{}
+	sockets    map[*eventSocket]struct{}
+	faults     faultState
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -62,7 +65,8 @@ func New(opts Options) *Server {
 		channels: map[string]*channel{}, bridges: map[string]*bridge{},
 		playbacks: map[string]*playback{}, apps: map[string]*app{},
 		endpoints: map[string]*endpoint{}, timers: map[*time.Timer]struct{}{},
-		sockets: map[*eventSocket]struct{}{},
+		sockets:    map[*eventSocket]struct{}{},
+		recordings: map[string]*recording{}, stored: map[string]stored{},
 	}
 	for _, e := range opts.Endpoints {
 		s.endpoints[e.ID()] = &endpoint{Endpoint: e, channels: map[string]*channel{}}
