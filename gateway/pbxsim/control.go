@@ -146,7 +146,11 @@ func (s *Server) SetBehaviour(endpointID string, b Behaviour) error {
 	if ep == nil {
 		return fmt.Errorf("set behaviour %s: %w", endpointID, ErrEndpointNotFound)
 	}
+	wasOff := ep.Behaviour.Mode == ModeOffline
 	ep.Behaviour = b
+	if wasOff != (b.Mode == ModeOffline) {
+		s.endpointEvent(ep)
+	}
 	return nil
 }
 
@@ -265,6 +269,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			err = s.AnswerPhone(segs[1])
 		case "reject":
 			err = s.RejectPhone(segs[1])
+		case "hold":
+			err = s.SetHold(segs[1], in.On, "")
 		default:
 			writeErr(w, http.StatusNotFound, "unknown control operation")
 			return

@@ -212,7 +212,6 @@ func (s *Server) routes() []route {
 		return out
 	}
 	G, P, D, U := http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut
-	_ = U
 	return []route{
 		{[]string{"asterisk", "info"}, m(G, handlerFunc(s.hInfo))},
 		{[]string{"asterisk", "ping"}, m(G, handlerFunc(s.hPing))},
@@ -259,6 +258,14 @@ func (s *Server) routes() []route {
 		{[]string{"playbacks", "*"}, m(G, handlerFunc(s.hPlaybackGet), D, handlerFunc(s.hPlaybackStop))},
 		{[]string{"playbacks", "*", "control"}, m(P, handlerFunc(s.hPlaybackControl))},
 		{[]string{"endpoints"}, m(G, handlerFunc(s.hEndpointList))},
+		{[]string{"deviceStates"}, m(G, handlerFunc(s.hDeviceList))},
+		{[]string{"deviceStates", "*"}, m(G, handlerFunc(s.hDeviceGet), U, handlerFunc(s.hDevicePut), D, handlerFunc(s.hDeviceDelete))},
+		{[]string{"mailboxes"}, m(G, handlerFunc(s.hMailboxList))},
+		{[]string{"mailboxes", "*"}, m(G, handlerFunc(s.hMailboxGet), U, handlerFunc(s.hMailboxPut), D, handlerFunc(s.hMailboxDelete))},
+		{[]string{"sounds"}, m(G, handlerFunc(s.hSoundList))},
+		{[]string{"sounds", "*"}, m(G, handlerFunc(s.hSoundGet))},
+		{[]string{"asterisk", "variable"}, m(G, handlerFunc(s.hGlobalGet), P, handlerFunc(s.hGlobalSet))},
+		{[]string{"events", "user", "*"}, m(P, handlerFunc(s.hUserEvent))},
 		{[]string{"endpoints", "*"}, m(G, handlerFunc(s.hEndpointListTech))},
 		{[]string{"endpoints", "*", "*"}, m(G, handlerFunc(s.hEndpointGet))},
 	}
@@ -352,7 +359,7 @@ func (s *Server) appSubscription(w http.ResponseWriter, name string, p *params, 
 			}
 			ops = append(ops, op{set: a.endpoints, id: id})
 		case "deviceState":
-			continue
+			ops = append(ops, op{set: a.devices, id: id})
 		default:
 			writeErr(w, http.StatusBadRequest, "Invalid event source URI scheme '"+kind+"'")
 			return

@@ -34,6 +34,9 @@ type Server struct {
 	snoopSeq   int
 	recordings map[string]*recording
 	stored     map[string]stored
+	devices    map[string]string
+	mailboxes  map[string]MailboxModel
+	globals    map[string]string
 	channels   map[string]*channel
 	bridges    map[string]*bridge
 	playbacks  map[string]*playback
@@ -67,6 +70,7 @@ func New(opts Options) *Server {
 		endpoints: map[string]*endpoint{}, timers: map[*time.Timer]struct{}{},
 		sockets:    map[*eventSocket]struct{}{},
 		recordings: map[string]*recording{}, stored: map[string]stored{},
+		devices: map[string]string{}, mailboxes: map[string]MailboxModel{}, globals: map[string]string{},
 	}
 	for _, e := range opts.Endpoints {
 		s.endpoints[e.ID()] = &endpoint{Endpoint: e, channels: map[string]*channel{}}

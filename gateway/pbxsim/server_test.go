@@ -223,3 +223,44 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 func (r *recorder) WriteHeader(c int) { r.code = c }
+
+func TestMiscResources(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	tests := []struct {
+		method, path, body string
+		status             int
+		want               string
+	}{
+		{"PUT", "/ari/deviceStates/PJSIP/agent1001?deviceState=BUSY", "", 404, ""},
+		{"PUT", "/ari/deviceStates/Custom:x?deviceState=BUSY", "", 409, "Uncontrolled device specified"},
+		{"POST", "/ari/applications/liandong/subscription?eventSource=deviceState:Stasis:agent1", "", 200, `"device_names":["Stasis:agent1"]`},
+		{"PUT", "/ari/deviceStates/Stasis:agent1?deviceState=INUSE", "", 204, ""},
+		{"GET", "/ari/deviceStates/Stasis:agent1", "", 200, `{"name":"Stasis:agent1","state":"INUSE"}`},
+		{"PUT", "/ari/deviceStates/Stasis:agent1?deviceState=SLEEPY", "", 400, ""},
+		{"DELETE", "/ari/deviceStates/Stasis:nobody", "", 404, "Device name is missing"},
+		{"GET", "/ari/mailboxes/1001", "", 404, "Mailbox not found"},
+		{"PUT", "/ari/mailboxes/1001?oldMessages=1&newMessages=2", "", 204, ""},
+		{"GET", "/ari/mailboxes/1001", "", 200, `{"name":"1001","old_messages":1,"new_messages":2}`},
+		{"GET", "/ari/asterisk/variable", "", 400, "Missing variable parameter."},
+		{"POST", "/ari/asterisk/variable?variable=G&value=1", "", 204, ""},
+		{"GET", "/ari/asterisk/variable?variable=G", "", 200, `{"value":"1"}`},
+		{"GET", "/ari/sounds/hello-world", "", 200, `"id":"hello-world"`},
+		{"GET", "/ari/sounds/nope", "", 404, "Sound not found"},
+		{"POST", "/ari/events/user/Ping?application=liandong", `{"variables":{"k":"v"}}`, 204, ""},
+		{"POST", "/ari/events/user/Ping?application=nosuch", "", 404, "Application not found"},
+	}
+	for _, tt := range tests {
+		st, _, body := do(t, s, tt.method, tt.path, tt.body, true)
+		if st != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s = %d %s, want %d %s", tt.method, tt.path, st, body, tt.status, tt.want)
+		}
+	}
+	// The PJSIP/agent1001 PUT above hits the 3-segment route, which does not exist.
+	if ev := ec.expect("DeviceStateChanged"); ev["device_state"].(map[string]any)["state"] != "INUSE" {
+		t.Errorf("device event = %v", ev)
+	}
+	if ev := ec.expect("ChannelUserevent"); ev["eventname"] != "Ping" || ev["userevent"].(map[string]any)["k"] != "v" {
+		t.Errorf("user event = %v", ev)
+	}
+}

@@ -18,11 +18,12 @@ type app struct {
 	channels     map[string]bool
 	bridges      map[string]int // refcount: explicit subscriptions and app channels that entered
 	endpoints    map[string]bool
+	devices      map[string]bool
 }
 
 func (a *app) model() ApplicationModel {
 	m := ApplicationModel{Name: a.name, ChannelIDs: keys(a.channels), BridgeIDs: countKeys(a.bridges),
-		EndpointIDs: keys(a.endpoints), DeviceNames: []string{}, EventsAllowed: []any{}, EventsDisallowed: []any{}}
+		EndpointIDs: keys(a.endpoints), DeviceNames: keys(a.devices), EventsAllowed: []any{}, EventsDisallowed: []any{}}
 	return m
 }
 
@@ -171,7 +172,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	for _, n := range names {
 		a := s.apps[n]
 		if a == nil {
-			a = &app{name: n, channels: map[string]bool{}, bridges: map[string]int{}, endpoints: map[string]bool{}}
+			a = &app{name: n, channels: map[string]bool{}, bridges: map[string]int{}, endpoints: map[string]bool{}, devices: map[string]bool{}}
 			s.apps[n] = a
 		} else if a.sock != nil && a.sock != so {
 			ev := evPlain{s.base("ApplicationReplaced")}
