@@ -107,6 +107,12 @@ func (s *Server) newChannel(tech, resource string, ep *endpoint, id string) *cha
 	return ch
 }
 
+// announce sends ChannelCreated; only subscribeAll apps can be subscribed this early.
+func (s *Server) announce(ch *channel) {
+	ev := evChannel{s.base("ChannelCreated"), ch.model()}
+	s.chanEvent(ch, &ev)
+}
+
 func (s *Server) setState(ch *channel, state string) {
 	if ch.state == state {
 		return

@@ -60,6 +60,8 @@ func (s *Server) Call(ctx context.Context, c CallSpec) (string, error) {
 	if context == "" {
 		context = ep.Context
 	}
+	ch.dp = DialplanCEP{Context: context, Exten: c.To, Priority: 1}
+	s.announce(ch)
 	s.runDialplan(ch, context, c.To, 1)
 	return ch.id, nil
 }

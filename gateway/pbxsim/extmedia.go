@@ -58,6 +58,7 @@ func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []stri
 	ch.vars["UNICASTRTP_LOCAL_PORT"] = strconv.Itoa(la.Port)
 	ch.orig = &origination{app: appName, args: splitArgs(p.get("data")), dialstring: host + "/c(" + format + ")", timeout: 30 * time.Second}
 	ch.origApp = appName
+	s.announce(ch)
 	s.subscribe(appName, ch.id)
 	m := ch.model()
 	m.Channelvars = map[string]string{"UNICASTRTP_LOCAL_ADDRESS": la.IP.String(), "UNICASTRTP_LOCAL_PORT": strconv.Itoa(la.Port)}

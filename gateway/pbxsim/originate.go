@@ -158,6 +158,10 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	if o.context == "" {
 		o.context = ch.dp.Context
 	}
+	s.announce(ch)
+	if ch.local != nil {
+		s.announce(ch.local)
+	}
 	return ch, nil
 }
 

@@ -363,6 +363,7 @@ func (s *Server) snoop(w http.ResponseWriter, target, id string, p *params) {
 		ch.dp = DialplanCEP{Context: "default", Exten: "s", Priority: 1, AppName: "Stasis",
 			AppData: strings.Join(append([]string{appName}, args...), ",")}
 		ch.stasis = &stasisState{app: appName, args: args, exit: make(chan stasisExit, 1)}
+		s.announce(ch)
 		s.subscribe(appName, ch.id)
 		writeJSON(w, http.StatusOK, ch.model())
 		ev := evStasisStart{s.base("StasisStart"), args, ch.model()}

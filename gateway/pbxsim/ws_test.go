@@ -302,3 +302,18 @@ func TestControlAPI(t *testing.T) {
 		t.Errorf("hangup unknown = %d", st)
 	}
 }
+
+func TestSubscribeAllSeesChannelCreated(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	dialEvents(t, s, "app=liandong", true)
+	all := dialEvents(t, s, "app=watcher&subscribeAll=true", true)
+	id, err := s.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := all.expect("ChannelCreated")
+	if ev["channel"].(map[string]any)["id"] != id || ev["application"] != "watcher" {
+		t.Errorf("ChannelCreated = %v", ev)
+	}
+	all.expect("StasisStart")
+}
