@@ -147,6 +147,11 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	for k, v := range p.vars {
 		ch.vars[k] = v
 	}
+	// Announced before the originating app subscribes: only subscribeAll apps see it.
+	s.announce(ch)
+	if ch.local != nil {
+		s.announce(ch.local)
+	}
 	ch.orig = o
 	if o.app != "" {
 		ch.origApp = o.app
@@ -157,10 +162,6 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	}
 	if o.context == "" {
 		o.context = ch.dp.Context
-	}
-	s.announce(ch)
-	if ch.local != nil {
-		s.announce(ch.local)
 	}
 	return ch, nil
 }
