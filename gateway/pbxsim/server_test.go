@@ -264,3 +264,5 @@ func TestMiscResources(t *testing.T) {
 		t.Errorf("user event = %v", ev)
 	}
 }
+
+func osWriteFile(p string, data []byte) error { return os.WriteFile(p, data, 0o600) }
