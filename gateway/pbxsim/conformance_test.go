@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -59,6 +62,7 @@ type replayer struct {
 	// noisyMissing counts loosely compared events (bridge peer varsets, RTCP stats,
 	// connected line) that Asterisk sent and the emulator did not.
 	noisyMissing map[string]int
+	rewrite      map[string]string // recorded host:port -> test server
 	fails        []string
 	socks        []*websocket.Conn
 }
@@ -230,7 +234,7 @@ func (r *replayer) await(rec map[string]any, timeout time.Duration) {
 			}
 			if !noisy(rec) {
 				for _, f := range fieldsByType[typ] {
-					if a, b := field(rec, f), field(ev, f); !jsonEq(a, b) {
+					if a, b := r.norm(field(rec, f)), field(ev, f); !jsonEq(a, b) {
 						r.failf("%s %s: %s = %v, want %v", typ, recKey, f, b, a)
 					}
 				}
@@ -255,7 +259,25 @@ func (r *replayer) await(rec map[string]any, timeout time.Duration) {
 
 var recIDRe = regexp.MustCompile(`[0-9]{10}\.[0-9]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
+// norm rewrites recorded host:ports in a recorded value to the test's own.
+func (r *replayer) norm(v any) any {
+	if len(r.rewrite) == 0 {
+		return v
+	}
+	data, _ := json.Marshal(v)
+	s := string(data)
+	for from, to := range r.rewrite {
+		s = strings.ReplaceAll(s, from, to)
+	}
+	var out any
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}
+
 func (r *replayer) mapIDs(s string) string {
+	for from, to := range r.rewrite {
+		s = strings.ReplaceAll(s, from, to)
+	}
 	return recIDRe.ReplaceAllStringFunc(s, func(id string) string {
 		if v, ok := r.ids[id]; ok {
 			return v
@@ -333,7 +355,7 @@ func (r *replayer) compareBody(l tline, rec, got any) {
 			if k == "technology" || (k == "name" && strings.Contains(fmt.Sprint(rv[k]), "/")) {
 				continue
 			}
-			if _, ok := rv[k]; ok && !jsonEq(rv[k], gv[k]) {
+			if _, ok := rv[k]; ok && !jsonEq(r.norm(rv[k]), gv[k]) {
 				if k == "state" && rv["media_uri"] != nil {
 					continue // queued vs playing is a race in Asterisk too
 				}
@@ -411,9 +433,53 @@ func (r *replayer) note(l tline) {
 			b = pbxsim.Behaviour{Mode: pbxsim.ModeNoAnswer}
 		}
 		_ = r.s.SetBehaviour(ep, b)
+	case strings.Contains(l.Msg, "http.server 18080"):
+		r.rewrite["127.0.0.1:18080"] = r.mediaServer()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err == nil {
+			r.rewrite["127.0.0.1:18081"] = ln.Addr().String() // closed: connection refused
+			ln.Close()
+		}
 	case strings.Contains(l.Msg, "phone offline"):
 		_ = r.s.SetBehaviour("PJSIP/agent1002", pbxsim.Behaviour{Mode: pbxsim.ModeOffline})
 	}
+}
+
+// mediaServer serves what the recorded python http.server did: WAV prompts, a 404 and
+// a file that is not audio.
+func (r *replayer) mediaServer() string {
+	wav := testWAV(1400 * time.Millisecond)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch {
+		case strings.HasSuffix(req.URL.Path, "notaudio.wav"):
+			_, _ = w.Write([]byte("this is not audio"))
+		case strings.HasSuffix(req.URL.Path, "missing.wav"):
+			http.NotFound(w, req)
+		default:
+			_, _ = w.Write(wav)
+		}
+	}))
+	r.t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// testWAV is an 8 kHz 16-bit mono WAV of silence lasting d.
+func testWAV(d time.Duration) []byte {
+	n := int(int64(d) * 16000 / int64(time.Second))
+	b := make([]byte, 44+n)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint32(b[24:], 8000)
+	binary.LittleEndian.PutUint32(b[28:], 16000)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(n))
+	return b
 }
 
 func replay(t *testing.T, file string) []string {
@@ -434,7 +500,7 @@ func replay(t *testing.T, file string) []string {
 	}
 	s := pbxsimtest.Start(t)
 	r := &replayer{t: t, s: s, base: s.URL(), ids: map[string]string{}, used: map[string]bool{},
-		cond: make(chan struct{}, 1), hungup: map[string]bool{}, noisyMissing: map[string]int{}}
+		cond: make(chan struct{}, 1), hungup: map[string]bool{}, noisyMissing: map[string]int{}, rewrite: map[string]string{}}
 	defer func() {
 		for _, c := range r.socks {
 			_ = c.CloseNow()
@@ -509,11 +575,10 @@ func (l tline) wsAuth() string {
 	return ""
 }
 
-// TestConformance replays the recorded transcripts (not 09: http:// media is not emulated;
-// 06 without its RTP).
+// TestConformance replays every recorded transcript (06 without its RTP).
 func TestConformance(t *testing.T) {
 	files := []string{"01-inbound-playback-dtmf.jsonl", "02-ari-hangup.jsonl", "03-mixing-bridge-agent.jsonl",
-		"04-hold-moh.jsonl", "05-warm-transfer.jsonl", "06-external-media.jsonl", "07-errors.jsonl", "08-no-app-connected.jsonl",
+		"04-hold-moh.jsonl", "05-warm-transfer.jsonl", "06-external-media.jsonl", "07-errors.jsonl", "08-no-app-connected.jsonl", "09-http-media.jsonl",
 		"10-agent-busy-noanswer.jsonl", "11-record-snoop.jsonl"}
 	if testing.Short() {
 		files = files[:2]

@@ -135,8 +135,28 @@ func (s *Server) startPlayback(pb *playback) {
 			m.heard = append(m.heard, uri)
 		}
 	}
-	lang := pb.lang
-	dur, err := s.opts.Media.Duration(uri, lang)
+	if strings.Contains(uri, "://") {
+		// Remote media is fetched off the lock, as res_http_media_cache downloads it.
+		item := pb.idx
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			dur, err := s.opts.Media.Duration(uri, pb.lang)
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.closed || pb.finished || pb.idx != item {
+				return
+			}
+			s.armPlayback(pb, dur, err)
+		}()
+		return
+	}
+	dur, err := s.opts.Media.Duration(uri, pb.lang)
+	s.armPlayback(pb, dur, err)
+}
+
+// armPlayback times the current item of pb from its media's duration or error.
+func (s *Server) armPlayback(pb *playback, dur time.Duration, err error) {
 	switch {
 	case errors.Is(err, ErrMediaNotFound):
 		dur = time.Millisecond
