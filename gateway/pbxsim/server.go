@@ -24,7 +24,8 @@ type Server struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // everything that must end before Close returns
+	watch  sync.WaitGroup // the Start context watcher
 
 	mu         sync.Mutex
 	closed     bool
@@ -94,18 +95,20 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 	s.httpMu.Lock()
 	s.httpSrv, s.addr = srv, ln.Addr().String()
 	s.httpMu.Unlock()
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("pbxsim serve", "err", err)
 		}
 	}()
+	// The watcher is not in s.wg: it calls close itself, which waits on s.wg.
+	s.watch.Add(1)
 	go func() {
-		defer s.wg.Done()
+		defer s.watch.Done()
 		select {
 		case <-ctx.Done():
-			s.Close()
+			_ = s.close()
 		case <-s.ctx.Done():
 		}
 	}()
@@ -124,6 +127,12 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 
 // Close stops everything: sockets, timers, dialplan goroutines, the listener.
 func (s *Server) Close() error {
+	err := s.close()
+	s.watch.Wait()
+	return err
+}
+
+func (s *Server) close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -2,6 +2,7 @@ package pbxsim_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -266,3 +267,38 @@ func TestMiscResources(t *testing.T) {
 }
 
 func osWriteFile(p string, data []byte) error { return os.WriteFile(p, data, 0o600) }
+
+func TestParseEndpoint(t *testing.T) {
+	e, err := pbxsim.ParseEndpoint("PJSIP/1001=busy:300ms;context=from-agents;callerid=\"Agent 1\" <1001>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID() != "PJSIP/1001" || e.Behaviour.Mode != pbxsim.ModeBusy || e.Context != "from-agents" || e.CallerID.Number != "1001" || e.CallerID.Name != "Agent 1" {
+		t.Errorf("ParseEndpoint = %+v", e)
+	}
+	for _, bad := range []string{"garbage", "PJSIP/1001=sing", "PJSIP/1001;color=red"} {
+		if _, err := pbxsim.ParseEndpoint(bad); err == nil {
+			t.Errorf("ParseEndpoint(%q): no error", bad)
+		}
+	}
+}
+
+func TestMainRuns(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- pbxsim.Main(ctx, []string{"--listen", "127.0.0.1:0", "--endpoint", "PJSIP/agent1001=offline"}, &stderr, nil, nil)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Main: %v (%s)", err, stderr.String())
+	}
+	if err := pbxsim.Main(context.Background(), []string{"--dialplan", "x.conf"}, &stderr, nil, nil); err == nil {
+		t.Error("--dialplan without loader: no error")
+	}
+	if err := pbxsim.Main(context.Background(), []string{"--help"}, &stderr, nil, nil); err != nil || !strings.Contains(stderr.String(), "--endpoint") && !strings.Contains(stderr.String(), "-endpoint") {
+		t.Errorf("--help: %v %s", err, stderr.String())
+	}
+}
