@@ -190,6 +190,18 @@ func field(m map[string]any, path string) any {
 	return cur
 }
 
+// keySet lists an object's keys (without the harness's own "_t").
+func keySet(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		if k != "_t" {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ",")
+}
+
 func jsonEq(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
@@ -233,6 +245,15 @@ func (r *replayer) await(rec map[string]any, timeout time.Duration) {
 				return
 			}
 			if !noisy(rec) {
+				for _, sub := range []string{"", "channel", "peer", "bridge", "playback", "recording"} {
+					a, b := rec, ev
+					if sub != "" {
+						a, b = obj(rec[sub]), obj(ev[sub])
+					}
+					if ka, kb := keySet(a), keySet(b); ka != kb {
+						r.failf("%s %s: %s keys %s, want %s", typ, recKey, sub, kb, ka)
+					}
+				}
 				for _, f := range fieldsByType[typ] {
 					if a, b := r.norm(field(rec, f)), field(ev, f); !jsonEq(a, b) {
 						r.failf("%s %s: %s = %v, want %v", typ, recKey, f, b, a)
@@ -339,6 +360,9 @@ func (r *replayer) compareBody(l tline, rec, got any) {
 		if gv == nil {
 			r.failf("%s: body %v, want object", where, got)
 			return
+		}
+		if ka, kb := keySet(rv), keySet(gv); ka != kb {
+			r.failf("%s: body keys %s, want %s", where, kb, ka)
 		}
 		if id, ok := rv["id"].(string); ok {
 			if gid, ok := gv["id"].(string); ok && r.ids[id] == "" {

@@ -76,13 +76,19 @@ func (s *Server) hRTPStatistics(w http.ResponseWriter, _ *http.Request, ids []st
 			return
 		}
 		n := int(time.Since(ch.answeredAt) / (20 * time.Millisecond))
-		writeJSON(w, http.StatusOK, map[string]any{
+		stats := map[string]any{
 			"txcount": n, "rxcount": n, "txploss": 0, "rxploss": 0, "local_ssrc": 1776311795 + ch.seq,
 			"remote_ssrc": 1437204481, "txoctetcount": n * 160, "rxoctetcount": n * 160, "channel_uniqueid": ch.id,
 			"txjitter": 0.0, "rxjitter": 0.0, "remote_maxjitter": 0.0, "remote_minjitter": 0.0,
 			"remote_normdevjitter": 0.0, "remote_stdevjitter": 0.0, "local_maxjitter": 0.0, "local_minjitter": 0.0,
 			"local_normdevjitter": 0.0, "local_stdevjitter": 0.0, "rtt": 0.0, "maxrtt": 0.0, "minrtt": 0.0,
-			"normdevrtt": 0.0, "stdevrtt": 0.0,
-		})
+			"normdevrtt": 0.0, "stdevrtt": 0.0, "rxmes": 0.0, "txmes": 0.0,
+		}
+		for _, side := range []string{"local_", "remote_"} {
+			for _, k := range []string{"maxmes", "minmes", "normdevmes", "stdevmes", "maxrxploss", "minrxploss", "normdevrxploss", "stdevrxploss"} {
+				stats[side+k] = 0.0
+			}
+		}
+		writeJSON(w, http.StatusOK, stats)
 	})
 }

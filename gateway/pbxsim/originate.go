@@ -40,7 +40,7 @@ func (s *Server) dialEvent(ch *channel, status string) {
 	ev := evDial{eventBase: s.base("Dial"), Dialstatus: status, Dialstring: ds, Peer: ch.model()}
 	to := s.chanTargets(ch)
 	if o.caller != nil && !o.caller.gone {
-		ev.Caller = o.caller.model()
+		// Asterisk 22 does not put the caller in Dial events of /dial (as recorded).
 		seen := map[*app]bool{}
 		for _, a := range to {
 			seen[a] = true
