@@ -19,11 +19,14 @@ type channel struct {
 	caller     CallerID
 	connected  CallerID
 	dp         DialplanCEP
-	created    time.Time
-	language   string
-	vars       map[string]string
-	tech       string
-	ep         *endpoint
+	// baseApp/baseData are what Asterisk shows as the channel's application once it is
+	// destroyed: the originating AppDial2 for dialled legs, nothing otherwise.
+	baseApp, baseData string
+	created           time.Time
+	language          string
+	vars              map[string]string
+	tech              string
+	ep                *endpoint
 
 	dialplan   bool   // runs a dialplan: leaves Stasis back into it, no ChannelDestroyed seen by the app
 	origApp    string // app subscribed by originate/create (kept until destroyed)
@@ -318,6 +321,7 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	if cause == 0 {
 		cause = 16
 	}
+	ch.dp.AppName, ch.dp.AppData = ch.baseApp, ch.baseData
 	ev := evDestroyed{s.base("ChannelDestroyed"), cause, causeTxt(cause), h.destroyTC, ch.model()}
 	s.chanEvent(ch, &ev)
 	delete(s.channels, ch.id)

@@ -52,6 +52,7 @@ func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []stri
 	ch.name = fmt.Sprintf("UnicastRTP/%s-0x%x", host, 0x55784b0fc640+ch.seq*0x40)
 	ch.protocolID = ""
 	ch.dp = DialplanCEP{Context: "default", Exten: "s", Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
+	ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
 	ch.rtp = pc
 	la := pc.LocalAddr().(*net.UDPAddr)
 	ch.vars["UNICASTRTP_LOCAL_ADDRESS"] = la.IP.String()

@@ -121,6 +121,7 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		ch.name = base + "-" + hex8(s.localSeq-1) + ";1"
 		ch.protocolID = ""
 		ch.dp = DialplanCEP{Context: lctx, Exten: exten, Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
+		ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
 		two := s.newChannel("Local", "", nil, p.get("otherChannelId"))
 		two.name = base + "-" + hex8(s.localSeq-1) + ";2"
 		two.protocolID = ""
@@ -138,6 +139,7 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		ch = s.newChannel(tech, res, ep, id)
 		ch.caller = ep.CallerID
 		ch.dp = DialplanCEP{Context: ep.Context, Exten: "s", Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
+		ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
 		o.dialstring = res
 	}
 	if cid := p.get("callerId"); cid != "" {
@@ -211,6 +213,7 @@ func (s *Server) hChanCreate(w http.ResponseWriter, r *http.Request, _ []string,
 	o := ch.orig
 	data := strings.Join(append([]string{o.app}, o.args...), ",")
 	ch.dp.AppName, ch.dp.AppData = "", ""
+	ch.baseApp, ch.baseData = "", ""
 	resp := ch.model()
 	ch.dp.AppName, ch.dp.AppData = "Stasis", data
 	ev := evDialplan{s.base("ChannelDialplan"), "Stasis", data, ch.model()}
