@@ -235,6 +235,7 @@ func (s *Server) routes() []route {
 		{[]string{"channels", "*", "continue"}, m(P, handlerFunc(s.hContinue))},
 		{[]string{"channels", "*", "redirect"}, m(P, handlerFunc(s.hRedirect))},
 		{[]string{"channels", "*", "dial"}, m(P, handlerFunc(s.hDial))},
+		{[]string{"channels", "*", "move"}, m(P, handlerFunc(s.hMove))},
 		{[]string{"channels", "*", "rtp_statistics"}, m(G, handlerFunc(s.hRTPStatistics))},
 		{[]string{"channels", "*", "record"}, m(P, handlerFunc(s.hChanRecord))},
 		{[]string{"channels", "*", "snoop"}, m(P, handlerFunc(s.hSnoop))},
@@ -271,14 +272,33 @@ func (s *Server) routes() []route {
 	}
 }
 
-func (s *Server) hInfo(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
+func (s *Server) hInfo(w http.ResponseWriter, _ *http.Request, _ []string, p *params) {
 	st := ts(s.start)
-	writeJSON(w, http.StatusOK, AsteriskInfo{
+	info := AsteriskInfo{
 		Build:  BuildInfo{OS: "Linux", Kernel: "pbxsim", Machine: "x86_64", Options: "OPTIONAL_API", Date: s.start.UTC().Format("2006-01-02 15:04:05 UTC"), User: "pbxsim"},
 		System: SystemInfo{Version: "22.10.1", EntityID: s.opts.AsteriskID},
 		Config: ConfigInfo{DefaultLanguage: "en"},
 		Status: StatusInfo{StartupTime: st, LastReloadTime: st},
-	})
+	}
+	only := p.get("only")
+	if only == "" {
+		writeJSON(w, http.StatusOK, info)
+		return
+	}
+	out := map[string]any{}
+	for _, part := range strings.Split(only, ",") {
+		switch part {
+		case "build":
+			out["build"] = info.Build
+		case "system":
+			out["system"] = info.System
+		case "config":
+			out["config"] = info.Config
+		case "status":
+			out["status"] = info.Status
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) hPing(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {

@@ -317,3 +317,25 @@ func TestSubscribeAllSeesChannelCreated(t *testing.T) {
 	}
 	all.expect("StasisStart")
 }
+
+func TestMoveBetweenApps(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	a := dialEvents(t, s, "app=liandong", true)
+	b := dialEvents(t, s, "app=other", true)
+	id, err := s.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.expect("StasisStart")
+	if st, _, body := do(t, s, "POST", "/ari/channels/"+id+"/move?app=other&appArgs=x,y", "", true); st != 204 {
+		t.Fatalf("move = %d %s", st, body)
+	}
+	a.expect("StasisEnd")
+	ev := b.expect("StasisStart")
+	if args, _ := json.Marshal(ev["args"]); string(args) != `["x","y"]` {
+		t.Errorf("args = %s", args)
+	}
+	if st, _, _ := do(t, s, "GET", "/ari/asterisk/info?only=system", "", true); st != 200 {
+		t.Errorf("info only = %d", st)
+	}
+}
