@@ -116,6 +116,10 @@ func Main(ctx context.Context, args []string, stderr io.Writer, load DialplanLoa
 	}
 	s := New(opts)
 	if err := s.Start(ctx, *listen); err != nil {
+		_ = s.Close()
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	if logger != nil {
