@@ -8,13 +8,15 @@ import (
 )
 
 type bridge struct {
-	id, name  string
-	kind      string // "mixing" or "holding"
-	members   []*channel
-	created   time.Time
-	moh       string
-	playQueue []*playback
-	seq       int64
+	id, name   string
+	kind       string // "mixing" or "holding"
+	members    []*channel
+	created    time.Time
+	moh        string
+	playQueue  []*playback
+	recordings []*recording
+	recorder   string // name of the Recorder channel a bridge recording adds, if any
+	seq        int64
 }
 
 func (b *bridge) technology() string {
@@ -135,6 +137,7 @@ func (s *Server) destroyBridge(b *bridge) {
 	for _, pb := range append([]*playback(nil), b.playQueue...) {
 		s.finishPlayback(pb, "done", false)
 	}
+	s.stopRecordings(b.recordings)
 	for len(b.members) > 0 {
 		s.leaveBridge(b.members[0], false)
 	}
@@ -212,7 +215,9 @@ func (s *Server) hRemoveChannel(w http.ResponseWriter, _ *http.Request, ids []st
 
 func (s *Server) setPeerVars(ch, peer *channel) {
 	s.setVar(ch, "BRIDGEPEER", peer.name)
-	s.setVar(ch, "BRIDGEPVTCALLID", peer.protocolID)
+	if peer.protocolID != "" || ch.vars["BRIDGEPVTCALLID"] != "" {
+		s.setVar(ch, "BRIDGEPVTCALLID", peer.protocolID)
+	}
 }
 
 // pairVars sets BRIDGEPEER/BRIDGEPVTCALLID on both legs of a two-party mixing bridge.
@@ -234,6 +239,9 @@ func (s *Server) multiVars(b *bridge, first *channel) {
 	}
 	for _, m := range order {
 		var names []string
+		if b.recorder != "" {
+			names = append(names, b.recorder)
+		}
 		for i := len(b.members) - 1; i >= 0; i-- {
 			if o := b.members[i]; o != m {
 				names = append(names, o.name)
@@ -249,16 +257,26 @@ func (s *Server) multiVars(b *bridge, first *channel) {
 func (s *Server) joinBridge(b *bridge, ch *channel) {
 	b.members = append(b.members, ch)
 	ch.bridge = b
+	if ch.stasis != nil {
+		if a := s.apps[ch.stasis.app]; a != nil {
+			a.bridges[b.id]++
+		}
+	}
 	ev := evBridgeChannel{s.base("ChannelEnteredBridge"), b.model(), ch.model()}
 	s.publish(&ev, s.bridgeTargets(b, ch))
 	if b.kind != "mixing" {
 		return
 	}
-	switch n := len(b.members); {
-	case n == 2:
+	n := len(b.members)
+	if b.recorder != "" {
+		n++
+	}
+	switch {
+	case n == 2 && len(b.members) == 2:
 		old := b.members[0]
 		s.pairVars(ch, old)
-		both := ch.answered && old.answered
+		// Two answered SIP legs go native_rtp: Asterisk announces the peers again.
+		both := ch.answered && old.answered && ch.tech == "PJSIP" && old.tech == "PJSIP"
 		if both {
 			s.pairVars(ch, old)
 		}
@@ -292,10 +310,18 @@ func (s *Server) refreshBridgeVars(b *bridge, ch *channel) {
 	}
 }
 
-func (s *Server) leaveBridge(ch *channel, _ bool) {
+// leaveBridge takes ch out of its bridge. The app's bridge subscription taken when ch
+// entered is dropped, except when ch leaves by hanging up: Asterisk then keeps it, which
+// is why BridgeDestroyed reaches the app only sometimes.
+func (s *Server) leaveBridge(ch *channel, hangup bool) {
 	b := ch.bridge
 	if b == nil {
 		return
+	}
+	if ch.stasis != nil && !hangup {
+		if a := s.apps[ch.stasis.app]; a != nil && a.bridges[b.id] > 0 {
+			a.bridges[b.id]--
+		}
 	}
 	if b.kind == "mixing" && ch.vars["BRIDGEPEER"] != "" {
 		s.setVar(ch, "BRIDGEPEER", "")
@@ -315,8 +341,12 @@ func (s *Server) leaveBridge(ch *channel, _ bool) {
 	if b.kind != "mixing" {
 		return
 	}
-	switch n := len(b.members); {
-	case n == 2:
+	n := len(b.members)
+	if b.recorder != "" {
+		n++
+	}
+	switch {
+	case n == 2 && len(b.members) == 2:
 		for range 3 {
 			s.pairVars(b.members[0], b.members[1])
 		}

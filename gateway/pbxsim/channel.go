@@ -3,6 +3,7 @@ package pbxsim
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,23 +19,28 @@ type channel struct {
 	caller     CallerID
 	connected  CallerID
 	dp         DialplanCEP
-	created    time.Time
-	language   string
-	vars       map[string]string
-	tech       string
-	ep         *endpoint
+	// baseApp/baseData are what Asterisk shows as the channel's application once it is
+	// destroyed: the originating AppDial2 for dialled legs, nothing otherwise.
+	baseApp, baseData string
+	created           time.Time
+	language          string
+	vars              map[string]string
+	tech              string
+	ep                *endpoint
 
-	dialplan  bool   // runs a dialplan: leaves Stasis back into it, no ChannelDestroyed seen by the app
-	origApp   string // app subscribed by originate/create (kept until destroyed)
-	stasis    *stasisState
-	bridge    *bridge
-	playQueue []*playback
-	moh       string
-	held      bool
-	muted     string
-	silenced  bool
-	gone      bool
-	answered  bool
+	dialplan   bool   // runs a dialplan: leaves Stasis back into it, no ChannelDestroyed seen by the app
+	origApp    string // app subscribed by originate/create (kept until destroyed)
+	stasis     *stasisState
+	bridge     *bridge
+	playQueue  []*playback
+	moh        string
+	held       bool
+	muted      string
+	silenced   bool
+	gone       bool
+	answered   bool
+	answeredAt time.Time
+	rtp        net.PacketConn // externalMedia's local RTP socket
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -45,8 +51,11 @@ type channel struct {
 	half  int      // 1 or 2 for Local halves
 
 	heard      []string // media URIs played to the channel
-	dtmfHeard  []string // digits sent to the channel by the app
-	hangupCode int      // Q.850 cause the far end saw
+	recordings []*recording
+	snoops     []*channel // Snoop channels spying on this one
+	snooped    *channel   // for a Snoop channel: its target
+	dtmfHeard  []string   // digits sent to the channel by the app
+	hangupCode int        // Q.850 cause the far end saw
 }
 
 type stasisState struct {
@@ -99,6 +108,12 @@ func (s *Server) newChannel(tech, resource string, ep *endpoint, id string) *cha
 	}
 	s.channels[id] = ch
 	return ch
+}
+
+// announce sends ChannelCreated; only subscribeAll apps can be subscribed this early.
+func (s *Server) announce(ch *channel) {
+	ev := evChannel{s.base("ChannelCreated"), ch.model()}
+	s.chanEvent(ch, &ev)
 }
 
 func (s *Server) setState(ch *channel, state string) {
@@ -186,7 +201,7 @@ func (s *Server) leaveStasis(ch *channel, exit stasisExit) {
 	}
 	s.stopPlaybacks(ch, "done")
 	if ch.bridge != nil {
-		s.leaveBridge(ch, true)
+		s.leaveBridge(ch, exit.hangup)
 	}
 	ch.stasis = nil
 	ev := evChannel{s.base("StasisEnd"), ch.model()}
@@ -201,15 +216,15 @@ func (s *Server) leaveStasis(ch *channel, exit stasisExit) {
 
 // hangupSpec describes how a channel goes away.
 type hangupSpec struct {
-	request   bool // emit ChannelHangupRequest
-	cause     int  // cause in ChannelHangupRequest (0: none, as for a remote BYE)
-	soft      bool
-	techCause int
-	destroy   int // cause of ChannelDestroyed
-	destroyTC int
-	qos       bool // RTPAUDIOQOS varsets first
-	peerNotified bool // Local: the other half already got its ChannelHangupRequest
-	dialstatus string // Dial status for an unanswered originated leg ("": no Dial event)
+	request      bool // emit ChannelHangupRequest
+	cause        int  // cause in ChannelHangupRequest (0: none, as for a remote BYE)
+	soft         bool
+	techCause    int
+	destroy      int // cause of ChannelDestroyed
+	destroyTC    int
+	qos          bool   // RTPAUDIOQOS varsets first
+	peerNotified bool   // Local: the other half already got its ChannelHangupRequest
+	dialstatus   string // Dial status for an unanswered originated leg ("": no Dial event)
 }
 
 var causeText = map[int]string{
@@ -292,8 +307,12 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 		ev := evHangupRequest{s.base("ChannelHangupRequest"), 16, false, 0, other.model()}
 		s.chanEvent(other, &ev)
 	}
+	s.stopRecordings(ch.recordings)
 	ch.gone = true
 	ch.hangupCode = h.destroy
+	if ch.rtp != nil {
+		_ = ch.rtp.Close()
+	}
 	for _, t := range ch.timers {
 		s.stopTimer(t)
 	}
@@ -302,6 +321,7 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	if cause == 0 {
 		cause = 16
 	}
+	ch.dp.AppName, ch.dp.AppData = ch.baseApp, ch.baseData
 	ev := evDestroyed{s.base("ChannelDestroyed"), cause, causeTxt(cause), h.destroyTC, ch.model()}
 	s.chanEvent(ch, &ev)
 	delete(s.channels, ch.id)
@@ -312,6 +332,17 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	ch.cancel()
 	if other != nil && !other.gone {
 		s.hangup(other, hangupSpec{request: true, cause: 16, soft: true, destroy: cause})
+	}
+	for _, sn := range ch.snoops {
+		s.hangup(sn, hangupSpec{request: true, cause: 16, soft: true, destroy: 16})
+	}
+	if t := ch.snooped; t != nil {
+		for i, sn := range t.snoops {
+			if sn == ch {
+				t.snoops = append(t.snoops[:i:i], t.snoops[i+1:]...)
+				break
+			}
+		}
 	}
 }
 

@@ -71,6 +71,7 @@ func (s *Server) hAnswer(w http.ResponseWriter, _ *http.Request, ids []string, _
 	s.withChan(w, ids[0], true, func(ch *channel) {
 		if ch.state != "Up" {
 			ch.answered = true
+			ch.answeredAt = time.Now()
 			s.setState(ch, "Up")
 		}
 		noContent(w)
@@ -247,6 +248,45 @@ func (s *Server) hContinue(w http.ResponseWriter, _ *http.Request, ids []string,
 			s.runDialplan(ch, c, e, max(exit.prio, 1))
 		}
 	})
+}
+
+// hMove moves a channel from one Stasis app to another: StasisEnd to the old app,
+// StasisStart to the new one, without leaving Stasis in between.
+func (s *Server) hMove(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[ids[0]]
+	if ch == nil {
+		writeErr(w, http.StatusNotFound, "Channel not found")
+		return
+	}
+	if ch.stasis == nil {
+		writeErr(w, http.StatusConflict, "Channel not in a Stasis application")
+		return
+	}
+	appName := p.get("app")
+	if appName == "" {
+		writeErr(w, http.StatusBadRequest, "Missing parameter app")
+		return
+	}
+	if s.apps[appName] == nil {
+		writeErr(w, http.StatusBadRequest, "Application '"+appName+"' not found")
+		return
+	}
+	noContent(w)
+	old := ch.stasis
+	ev := evChannel{s.base("StasisEnd"), ch.model()}
+	s.chanEvent(ch, &ev)
+	if old.app != ch.origApp && old.app != appName {
+		s.unsubscribeChannel(ch.id, old.app)
+	}
+	args := splitArgs(p.get("appArgs"))
+	ch.dp.AppData = strings.Join(append([]string{appName}, args...), ",")
+	s.subscribe(appName, ch.id)
+	// The dialplan's Stasis() keeps waiting on the same exit channel.
+	ch.stasis = &stasisState{app: appName, args: args, exit: old.exit}
+	start := evStasisStart{s.base("StasisStart"), args, ch.model()}
+	s.chanEvent(ch, &start)
 }
 
 func (s *Server) hRedirect(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {

@@ -60,6 +60,8 @@ func (s *Server) Call(ctx context.Context, c CallSpec) (string, error) {
 	if context == "" {
 		context = ep.Context
 	}
+	ch.dp = DialplanCEP{Context: context, Exten: c.To, Priority: 1}
+	s.announce(ch)
 	s.runDialplan(ch, context, c.To, 1)
 	return ch.id, nil
 }
@@ -146,7 +148,11 @@ func (s *Server) SetBehaviour(endpointID string, b Behaviour) error {
 	if ep == nil {
 		return fmt.Errorf("set behaviour %s: %w", endpointID, ErrEndpointNotFound)
 	}
+	wasOff := ep.Behaviour.Mode == ModeOffline
 	ep.Behaviour = b
+	if wasOff != (b.Mode == ModeOffline) {
+		s.endpointEvent(ep)
+	}
 	return nil
 }
 
@@ -265,6 +271,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			err = s.AnswerPhone(segs[1])
 		case "reject":
 			err = s.RejectPhone(segs[1])
+		case "hold":
+			err = s.SetHold(segs[1], in.On, "")
 		default:
 			writeErr(w, http.StatusNotFound, "unknown control operation")
 			return

@@ -235,7 +235,17 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 		s.setState(ch, "Ringing")
 		s.mu.Unlock()
 		return nil
-	case "noop", "verbose", "log", "userevent", "progress":
+	case "userevent":
+		parts := strings.Split(args, ",")
+		ev := evUserEvent{eventBase: s.base("ChannelUserevent"), Eventname: parts[0], Userevent: map[string]any{}, Channel: ch.model()}
+		for _, kv := range parts[1:] {
+			k, v, _ := strings.Cut(kv, ":")
+			ev.Userevent[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		s.chanEvent(ch, &ev)
+		s.mu.Unlock()
+		return nil
+	case "noop", "verbose", "log", "progress":
 		s.mu.Unlock()
 		return nil
 	case "set":
@@ -300,6 +310,7 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 // answerDialplan answers a dialplan channel; a Local ;2 answering answers its ;1.
 func (s *Server) answerDialplan(ch *channel) {
 	ch.answered = true
+	ch.answeredAt = time.Now()
 	s.setState(ch, "Up")
 	if one := ch.local; one != nil && ch.half == 2 && one.orig != nil && !one.orig.answered && !one.gone {
 		s.answerLeg(one)

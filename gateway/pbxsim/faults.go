@@ -177,6 +177,7 @@ func (s *Server) Restart() {
 		socks = append(socks, so)
 	}
 	s.channels, s.bridges, s.playbacks, s.apps = map[string]*channel{}, map[string]*bridge{}, map[string]*playback{}, map[string]*app{}
+	s.recordings = map[string]*recording{}
 	s.start = time.Now()
 	s.epoch = s.start.Unix()
 	s.seq, s.pjsipSeq, s.localSeq = 0, 0, 0

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,9 @@ func (m *FileMedia) Duration(uri, language string) (time.Duration, error) {
 		if d, ok := m.Fixed[rest]; ok {
 			return d, nil
 		}
+		if strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://") {
+			return httpDuration(rest)
+		}
 		if m.Dir == "" || rest == "" || strings.Contains(rest, "..") {
 			return 0, fmt.Errorf("media %q: %w", uri, ErrMediaNotFound)
 		}
@@ -65,6 +69,33 @@ func (m *FileMedia) Duration(uri, language string) (time.Duration, error) {
 		return Forever, nil
 	}
 	return 0, fmt.Errorf("media %q: %w", uri, ErrBadMediaScheme)
+}
+
+// minHTTPMediaURL emulates Asterisk 22.10.1's res_http_media_cache: a URL shorter than
+// the local cache path (/usr/var/cache/asterisk/bucket-XXXXXX.wav) gets a truncated file
+// name and fails to play.
+const minHTTPMediaURL = len("/usr/var/cache/asterisk/bucket-XXXXXX.wav")
+
+var httpMediaClient = &http.Client{Timeout: 5 * time.Second}
+
+// httpDuration fetches a remote WAV's header for its duration.
+func httpDuration(url string) (time.Duration, error) {
+	if len(url) < minHTTPMediaURL {
+		return 0, fmt.Errorf("media %q: url shorter than the cache path: %w", url, ErrMediaNotFound)
+	}
+	resp, err := httpMediaClient.Get(url)
+	if err != nil {
+		return 0, fmt.Errorf("media %q: %v: %w", url, err, ErrMediaNotFound)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("media %q: status %d: %w", url, resp.StatusCode, ErrMediaNotFound)
+	}
+	d, err := wavDuration(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, fmt.Errorf("media %q: %v: %w", url, err, ErrMediaNotFound)
+	}
+	return d, nil
 }
 
 // WAVDuration reads a RIFF/WAVE file's header and returns its playing time.

@@ -12,9 +12,9 @@ type origination struct {
 	args       []string
 	dialstring string
 	timeout    time.Duration
-	created    bool     // /channels/create: StasisStart at once, /dial later
-	dialing    bool     // Dial events started
-	redial     bool     // Dial events after the first use an empty dialstring (as /dial does)
+	created    bool // /channels/create: StasisStart at once, /dial later
+	dialing    bool // Dial events started
+	redial     bool // Dial events after the first use an empty dialstring (as /dial does)
 	answered   bool
 	caller     *channel // /dial?caller=
 	exten      string   // originate into the dialplan
@@ -40,7 +40,7 @@ func (s *Server) dialEvent(ch *channel, status string) {
 	ev := evDial{eventBase: s.base("Dial"), Dialstatus: status, Dialstring: ds, Peer: ch.model()}
 	to := s.chanTargets(ch)
 	if o.caller != nil && !o.caller.gone {
-		ev.Caller = o.caller.model()
+		// Asterisk 22 does not put the caller in Dial events of /dial (as recorded).
 		seen := map[*app]bool{}
 		for _, a := range to {
 			seen[a] = true
@@ -121,6 +121,7 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		ch.name = base + "-" + hex8(s.localSeq-1) + ";1"
 		ch.protocolID = ""
 		ch.dp = DialplanCEP{Context: lctx, Exten: exten, Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
+		ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
 		two := s.newChannel("Local", "", nil, p.get("otherChannelId"))
 		two.name = base + "-" + hex8(s.localSeq-1) + ";2"
 		two.protocolID = ""
@@ -138,6 +139,7 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		ch = s.newChannel(tech, res, ep, id)
 		ch.caller = ep.CallerID
 		ch.dp = DialplanCEP{Context: ep.Context, Exten: "s", Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
+		ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
 		o.dialstring = res
 	}
 	if cid := p.get("callerId"); cid != "" {
@@ -146,6 +148,11 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	}
 	for k, v := range p.vars {
 		ch.vars[k] = v
+	}
+	// Announced before the originating app subscribes: only subscribeAll apps see it.
+	s.announce(ch)
+	if ch.local != nil {
+		s.announce(ch.local)
 	}
 	ch.orig = o
 	if o.app != "" {
@@ -205,6 +212,9 @@ func (s *Server) hChanCreate(w http.ResponseWriter, r *http.Request, _ []string,
 	}
 	o := ch.orig
 	data := strings.Join(append([]string{o.app}, o.args...), ",")
+	ch.dp.AppName, ch.dp.AppData = "", ""
+	ch.baseApp, ch.baseData = "", ""
+	resp := ch.model()
 	ch.dp.AppName, ch.dp.AppData = "Stasis", data
 	ev := evDialplan{s.base("ChannelDialplan"), "Stasis", data, ch.model()}
 	s.chanEvent(ch, &ev)
@@ -213,7 +223,7 @@ func (s *Server) hChanCreate(w http.ResponseWriter, r *http.Request, _ []string,
 		writeErr(w, http.StatusBadRequest, "Stasis application '"+o.app+"' not registered")
 		return
 	}
-	writeJSON(w, http.StatusOK, ch.model())
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) hDial(w http.ResponseWriter, r *http.Request, ids []string, p *params) {
@@ -276,8 +286,8 @@ func (s *Server) startDial(ch *channel) {
 		return
 	}
 	s.setState(ch, "Ringing")
-	s.dialEvent(ch, "RINGING")
 	o.redial = o.created
+	s.dialEvent(ch, "RINGING")
 	switch b.Mode {
 	case ModeAnswer:
 		ch.after(b.RingFor, func() { s.answerLeg(ch) })
@@ -299,6 +309,7 @@ func (s *Server) answerLeg(ch *channel) {
 	o.answered = true
 	s.stopTimer(o.timer)
 	ch.answered = true
+	ch.answeredAt = time.Now()
 	if b := ch.bridge; b != nil && o.created {
 		s.refreshBridgeVars(b, ch)
 	}

@@ -112,7 +112,9 @@ func (s *Server) queuePlayback(w http.ResponseWriter, p *params, id string, ch *
 		pb.target = "bridge:" + b.id
 		queue = &b.playQueue
 	}
-	s.playbacks[id] = pb
+	if s.playbacks[id] == nil {
+		s.playbacks[id] = pb
+	}
 	*queue = append(*queue, pb)
 	w.Header().Set("Location", "/ari/playbacks/"+id)
 	writeJSON(w, http.StatusCreated, pb.model())
@@ -133,15 +135,40 @@ func (s *Server) startPlayback(pb *playback) {
 			m.heard = append(m.heard, uri)
 		}
 	}
-	lang := pb.lang
-	dur, err := s.opts.Media.Duration(uri, lang)
+	if strings.Contains(uri, "://") {
+		// Remote media is fetched off the lock, as res_http_media_cache downloads it.
+		item := pb.idx
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			dur, err := s.opts.Media.Duration(uri, pb.lang)
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.closed || pb.finished || pb.idx != item {
+				return
+			}
+			s.armPlayback(pb, dur, err)
+		}()
+		return
+	}
+	dur, err := s.opts.Media.Duration(uri, pb.lang)
+	s.armPlayback(pb, dur, err)
+}
+
+// armPlayback times the current item of pb from its media's duration or error.
+func (s *Server) armPlayback(pb *playback, dur time.Duration, err error) {
 	switch {
 	case errors.Is(err, ErrMediaNotFound):
 		dur = time.Millisecond
 		pb.left = dur
 		pb.timer = s.after(dur, func() { s.nextItem(pb, "failed") })
 		return
-	case err != nil, dur == Forever:
+	case err != nil:
+		// Asterisk announces the start but never finishes it, and the queue moves on.
+		pb.state = "queued"
+		s.finishPlayback(pb, "failed", true)
+		return
+	case dur == Forever:
 		pb.left = Forever
 		return
 	}
@@ -189,6 +216,11 @@ func (s *Server) finishPlayback(pb *playback, state string, next bool) {
 		if q == pb {
 			*queue = append((*queue)[:i:i], (*queue)[i+1:]...)
 			break
+		}
+	}
+	for _, q := range *queue {
+		if q.id == pb.id && s.playbacks[pb.id] == nil {
+			s.playbacks[pb.id] = q
 		}
 	}
 	if next && len(*queue) > 0 && (*queue)[0].state == "queued" {

@@ -212,7 +212,6 @@ func (s *Server) routes() []route {
 		return out
 	}
 	G, P, D, U := http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut
-	_ = U
 	return []route{
 		{[]string{"asterisk", "info"}, m(G, handlerFunc(s.hInfo))},
 		{[]string{"asterisk", "ping"}, m(G, handlerFunc(s.hPing))},
@@ -221,6 +220,7 @@ func (s *Server) routes() []route {
 		{[]string{"applications", "*", "subscription"}, m(P, handlerFunc(s.hAppSubscribe), D, handlerFunc(s.hAppUnsubscribe))},
 		{[]string{"channels"}, m(G, handlerFunc(s.hChanList), P, handlerFunc(s.hOriginate))},
 		{[]string{"channels", "create"}, m(P, handlerFunc(s.hChanCreate))},
+		{[]string{"channels", "externalMedia"}, m(P, handlerFunc(s.hExternalMedia))},
 		{[]string{"channels", "*"}, m(G, handlerFunc(s.hChanGet), P, handlerFunc(s.hOriginateID), D, handlerFunc(s.hChanHangup))},
 		{[]string{"channels", "*", "answer"}, m(P, handlerFunc(s.hAnswer))},
 		{[]string{"channels", "*", "ring"}, m(P, handlerFunc(s.hRing), D, handlerFunc(s.hRingStop))},
@@ -235,6 +235,20 @@ func (s *Server) routes() []route {
 		{[]string{"channels", "*", "continue"}, m(P, handlerFunc(s.hContinue))},
 		{[]string{"channels", "*", "redirect"}, m(P, handlerFunc(s.hRedirect))},
 		{[]string{"channels", "*", "dial"}, m(P, handlerFunc(s.hDial))},
+		{[]string{"channels", "*", "move"}, m(P, handlerFunc(s.hMove))},
+		{[]string{"channels", "*", "rtp_statistics"}, m(G, handlerFunc(s.hRTPStatistics))},
+		{[]string{"channels", "*", "record"}, m(P, handlerFunc(s.hChanRecord))},
+		{[]string{"channels", "*", "snoop"}, m(P, handlerFunc(s.hSnoop))},
+		{[]string{"channels", "*", "snoop", "*"}, m(P, handlerFunc(s.hSnoopID))},
+		{[]string{"bridges", "*", "record"}, m(P, handlerFunc(s.hBridgeRecord))},
+		{[]string{"recordings", "live", "*"}, m(G, handlerFunc(s.hLiveGet), D, handlerFunc(s.hLiveCancel))},
+		{[]string{"recordings", "live", "*", "stop"}, m(P, handlerFunc(s.hLiveStop))},
+		{[]string{"recordings", "live", "*", "pause"}, m(P, handlerFunc(s.hLivePause), D, handlerFunc(s.hLiveUnpause))},
+		{[]string{"recordings", "live", "*", "mute"}, m(P, handlerFunc(s.hLiveMute), D, handlerFunc(s.hLiveMute))},
+		{[]string{"recordings", "stored"}, m(G, handlerFunc(s.hStoredList))},
+		{[]string{"recordings", "stored", "*"}, m(G, handlerFunc(s.hStoredGet), D, handlerFunc(s.hStoredDelete))},
+		{[]string{"recordings", "stored", "*", "file"}, m(G, handlerFunc(s.hStoredFile))},
+		{[]string{"recordings", "stored", "*", "copy"}, m(P, handlerFunc(s.hStoredCopy))},
 		{[]string{"bridges"}, m(G, handlerFunc(s.hBridgeList), P, handlerFunc(s.hBridgeCreate))},
 		{[]string{"bridges", "*"}, m(G, handlerFunc(s.hBridgeGet), P, handlerFunc(s.hBridgeCreateID), D, handlerFunc(s.hBridgeDestroy))},
 		{[]string{"bridges", "*", "addChannel"}, m(P, handlerFunc(s.hAddChannel))},
@@ -245,19 +259,46 @@ func (s *Server) routes() []route {
 		{[]string{"playbacks", "*"}, m(G, handlerFunc(s.hPlaybackGet), D, handlerFunc(s.hPlaybackStop))},
 		{[]string{"playbacks", "*", "control"}, m(P, handlerFunc(s.hPlaybackControl))},
 		{[]string{"endpoints"}, m(G, handlerFunc(s.hEndpointList))},
+		{[]string{"deviceStates"}, m(G, handlerFunc(s.hDeviceList))},
+		{[]string{"deviceStates", "*"}, m(G, handlerFunc(s.hDeviceGet), U, handlerFunc(s.hDevicePut), D, handlerFunc(s.hDeviceDelete))},
+		{[]string{"mailboxes"}, m(G, handlerFunc(s.hMailboxList))},
+		{[]string{"mailboxes", "*"}, m(G, handlerFunc(s.hMailboxGet), U, handlerFunc(s.hMailboxPut), D, handlerFunc(s.hMailboxDelete))},
+		{[]string{"sounds"}, m(G, handlerFunc(s.hSoundList))},
+		{[]string{"sounds", "*"}, m(G, handlerFunc(s.hSoundGet))},
+		{[]string{"asterisk", "variable"}, m(G, handlerFunc(s.hGlobalGet), P, handlerFunc(s.hGlobalSet))},
+		{[]string{"events", "user", "*"}, m(P, handlerFunc(s.hUserEvent))},
 		{[]string{"endpoints", "*"}, m(G, handlerFunc(s.hEndpointListTech))},
 		{[]string{"endpoints", "*", "*"}, m(G, handlerFunc(s.hEndpointGet))},
 	}
 }
 
-func (s *Server) hInfo(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
+func (s *Server) hInfo(w http.ResponseWriter, _ *http.Request, _ []string, p *params) {
 	st := ts(s.start)
-	writeJSON(w, http.StatusOK, AsteriskInfo{
+	info := AsteriskInfo{
 		Build:  BuildInfo{OS: "Linux", Kernel: "pbxsim", Machine: "x86_64", Options: "OPTIONAL_API", Date: s.start.UTC().Format("2006-01-02 15:04:05 UTC"), User: "pbxsim"},
 		System: SystemInfo{Version: "22.10.1", EntityID: s.opts.AsteriskID},
 		Config: ConfigInfo{DefaultLanguage: "en"},
 		Status: StatusInfo{StartupTime: st, LastReloadTime: st},
-	})
+	}
+	only := p.get("only")
+	if only == "" {
+		writeJSON(w, http.StatusOK, info)
+		return
+	}
+	out := map[string]any{}
+	for _, part := range strings.Split(only, ",") {
+		switch part {
+		case "build":
+			out["build"] = info.Build
+		case "system":
+			out["system"] = info.System
+		case "config":
+			out["config"] = info.Config
+		case "status":
+			out["status"] = info.Status
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) hPing(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
@@ -307,8 +348,9 @@ func (s *Server) appSubscription(w http.ResponseWriter, name string, p *params, 
 		return
 	}
 	type op struct {
-		set map[string]bool
-		id  string
+		set  map[string]bool
+		bset map[string]int
+		id   string
 	}
 	var ops []op
 	for _, one := range strings.Split(src, ",") {
@@ -323,34 +365,35 @@ func (s *Server) appSubscription(w http.ResponseWriter, name string, p *params, 
 				writeErr(w, http.StatusUnprocessableEntity, "Event source was not found")
 				return
 			}
-			ops = append(ops, op{a.channels, id})
+			ops = append(ops, op{set: a.channels, id: id})
 		case "bridge":
 			if s.bridges[id] == nil {
 				writeErr(w, http.StatusUnprocessableEntity, "Event source was not found")
 				return
 			}
-			ops = append(ops, op{a.bridges, id})
+			ops = append(ops, op{bset: a.bridges, id: id})
 		case "endpoint":
 			if s.endpoints[id] == nil && s.findTech(id) == "" {
 				writeErr(w, http.StatusUnprocessableEntity, "Event source was not found")
 				return
 			}
-			ops = append(ops, op{a.endpoints, id})
+			ops = append(ops, op{set: a.endpoints, id: id})
 		case "deviceState":
-			continue
+			ops = append(ops, op{set: a.devices, id: id})
 		default:
 			writeErr(w, http.StatusBadRequest, "Invalid event source URI scheme '"+kind+"'")
 			return
 		}
 	}
 	for _, o := range ops {
-		if sub {
+		switch {
+		case o.bset != nil && sub:
+			o.bset[o.id]++
+		case o.bset != nil:
+			delete(o.bset, o.id)
+		case sub:
 			o.set[o.id] = true
-		} else {
-			if !o.set[o.id] {
-				writeErr(w, http.StatusConflict, "Application not subscribed to event source")
-				return
-			}
+		default:
 			delete(o.set, o.id)
 		}
 	}

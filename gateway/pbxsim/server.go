@@ -24,21 +24,28 @@ type Server struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // everything that must end before Close returns
+	watch  sync.WaitGroup // the Start context watcher
 
-	mu        sync.Mutex
-	closed    bool
-	seq       int64
-	pjsipSeq  int
-	localSeq  int
-	channels  map[string]*channel
-	bridges   map[string]*bridge
-	playbacks map[string]*playback
-	apps      map[string]*app
-	endpoints map[string]*endpoint
-	timers    map[*time.Timer]struct{}
-	sockets   map[*eventSocket]struct{}
-	faults    faultState
+	mu         sync.Mutex
+	closed     bool
+	seq        int64
+	pjsipSeq   int
+	localSeq   int
+	snoopSeq   int
+	recordings map[string]*recording
+	stored     map[string]stored
+	devices    map[string]string
+	mailboxes  map[string]MailboxModel
+	globals    map[string]string
+	channels   map[string]*channel
+	bridges    map[string]*bridge
+	playbacks  map[string]*playback
+	apps       map[string]*app
+	endpoints  map[string]*endpoint
+	timers     map[*time.Timer]struct{}
+	sockets    map[*eventSocket]struct{}
+	faults     faultState
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -62,7 +69,9 @@ func New(opts Options) *Server {
 		channels: map[string]*channel{}, bridges: map[string]*bridge{},
 		playbacks: map[string]*playback{}, apps: map[string]*app{},
 		endpoints: map[string]*endpoint{}, timers: map[*time.Timer]struct{}{},
-		sockets: map[*eventSocket]struct{}{},
+		sockets:    map[*eventSocket]struct{}{},
+		recordings: map[string]*recording{}, stored: map[string]stored{},
+		devices: map[string]string{}, mailboxes: map[string]MailboxModel{}, globals: map[string]string{},
 	}
 	for _, e := range opts.Endpoints {
 		s.endpoints[e.ID()] = &endpoint{Endpoint: e, channels: map[string]*channel{}}
@@ -86,18 +95,20 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 	s.httpMu.Lock()
 	s.httpSrv, s.addr = srv, ln.Addr().String()
 	s.httpMu.Unlock()
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("pbxsim serve", "err", err)
 		}
 	}()
+	// The watcher is not in s.wg: it calls close itself, which waits on s.wg.
+	s.watch.Add(1)
 	go func() {
-		defer s.wg.Done()
+		defer s.watch.Done()
 		select {
 		case <-ctx.Done():
-			s.Close()
+			_ = s.close()
 		case <-s.ctx.Done():
 		}
 	}()
@@ -116,6 +127,12 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 
 // Close stops everything: sockets, timers, dialplan goroutines, the listener.
 func (s *Server) Close() error {
+	err := s.close()
+	s.watch.Wait()
+	return err
+}
+
+func (s *Server) close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -142,19 +159,16 @@ func (s *Server) Close() error {
 	s.httpMu.Lock()
 	srv := s.httpSrv
 	s.httpMu.Unlock()
-	var err error
 	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
-		if err != nil {
+		// A short grace for requests in flight; connections a client opened but never
+		// used count as active for five seconds in net/http, so then close them hard.
+		sctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		if err := srv.Shutdown(sctx); err != nil {
 			_ = srv.Close()
 		}
+		cancel()
 	}
 	s.wg.Wait()
-	if err != nil {
-		return fmt.Errorf("pbxsim close: %w", err)
-	}
 	return nil
 }
 
@@ -224,7 +238,7 @@ func (s *Server) chanTargets(ch *channel) []*app {
 func (s *Server) bridgeTargets(b *bridge, ch *channel) []*app {
 	var out []*app
 	for _, a := range s.sortedApps() {
-		if a.subscribeAll || a.bridges[b.id] || (ch != nil && a.channels[ch.id]) {
+		if a.subscribeAll || a.bridges[b.id] > 0 || (ch != nil && a.channels[ch.id]) {
 			out = append(out, a)
 		}
 	}

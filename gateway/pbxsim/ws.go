@@ -16,14 +16,26 @@ type app struct {
 	sock         *eventSocket
 	subscribeAll bool
 	channels     map[string]bool
-	bridges      map[string]bool
+	bridges      map[string]int // refcount: explicit subscriptions and app channels that entered
 	endpoints    map[string]bool
+	devices      map[string]bool
 }
 
 func (a *app) model() ApplicationModel {
-	m := ApplicationModel{Name: a.name, ChannelIDs: keys(a.channels), BridgeIDs: keys(a.bridges),
-		EndpointIDs: keys(a.endpoints), DeviceNames: []string{}, EventsAllowed: []any{}, EventsDisallowed: []any{}}
+	m := ApplicationModel{Name: a.name, ChannelIDs: keys(a.channels), BridgeIDs: countKeys(a.bridges),
+		EndpointIDs: keys(a.endpoints), DeviceNames: keys(a.devices), EventsAllowed: []any{}, EventsDisallowed: []any{}}
 	return m
+}
+
+func countKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k, n := range m {
+		if n > 0 {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func keys(m map[string]bool) []string {
@@ -82,8 +94,11 @@ func (so *eventSocket) kill() {
 		so.mu.Lock()
 		so.dead = true
 		so.queue = nil
+		conn := so.conn
 		so.mu.Unlock()
-		_ = so.conn.CloseNow()
+		if conn != nil {
+			_ = conn.CloseNow()
+		}
 		close(so.gone)
 	})
 }
@@ -105,10 +120,11 @@ func (so *eventSocket) writer(ctx context.Context) {
 			}
 			batch := so.queue
 			so.queue = nil
+			conn := so.conn
 			so.mu.Unlock()
 			for _, msg := range batch {
 				wctx, cancel := context.WithTimeout(ctx, so.timeout)
-				err := so.conn.Write(wctx, websocket.MessageText, msg)
+				err := conn.Write(wctx, websocket.MessageText, msg)
 				cancel()
 				if err != nil {
 					so.kill()
@@ -144,22 +160,19 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusServiceUnavailable, "Service unavailable")
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
-		return
-	}
-	so := newEventSocket(conn, s.opts.WriteTimeout)
+	// The app is registered before the handshake completes, so a client that saw 101 can
+	// rely on Stasis() finding it.
+	so := newEventSocket(nil, s.opts.WriteTimeout)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		so.kill()
 		return
 	}
 	s.sockets[so] = struct{}{}
 	for _, n := range names {
 		a := s.apps[n]
 		if a == nil {
-			a = &app{name: n, channels: map[string]bool{}, bridges: map[string]bool{}, endpoints: map[string]bool{}}
+			a = &app{name: n, channels: map[string]bool{}, bridges: map[string]int{}, endpoints: map[string]bool{}, devices: map[string]bool{}}
 			s.apps[n] = a
 		} else if a.sock != nil && a.sock != so {
 			ev := evPlain{s.base("ApplicationReplaced")}
@@ -169,6 +182,14 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		a.subscribeAll = all
 	}
 	s.mu.Unlock()
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		s.dropSocket(so, names)
+		return
+	}
+	so.mu.Lock()
+	so.conn = conn
+	so.mu.Unlock()
 
 	s.wg.Add(1)
 	go func() {
@@ -181,6 +202,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	case <-so.gone:
 	case <-s.ctx.Done():
 	}
+	s.dropSocket(so, names)
+}
+
+func (s *Server) dropSocket(so *eventSocket, names []string) {
 	so.kill()
 	s.mu.Lock()
 	delete(s.sockets, so)

@@ -1,0 +1,372 @@
+package pbxsim
+
+import (
+	"encoding/binary"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LiveRecordingModel is Asterisk's LiveRecording model.
+type LiveRecordingModel struct {
+	Name      string `json:"name"`
+	Format    string `json:"format"`
+	State     string `json:"state"`
+	TargetURI string `json:"target_uri"`
+	Duration  *int   `json:"duration,omitempty"`
+	Cause     string `json:"cause,omitempty"`
+}
+
+// StoredRecordingModel is Asterisk's StoredRecording model.
+type StoredRecordingModel struct {
+	Name   string `json:"name"`
+	Format string `json:"format"`
+}
+
+type recording struct {
+	name, format, target string
+	state                string
+	ch                   *channel
+	br                   *bridge
+	started              time.Time
+	paused               time.Duration
+	pausedAt             time.Time
+	timer                *time.Timer
+	recorder             bool // added the bridge's Recorder participant
+}
+
+type stored struct {
+	format   string
+	duration time.Duration
+}
+
+type evRecording struct {
+	eventBase
+	Recording *LiveRecordingModel `json:"recording"`
+}
+
+var recFormats = map[string]bool{"wav": true, "gsm": true, "ulaw": true, "alaw": true, "sln": true, "wav16": true, "g722": true, "ogg": true}
+
+func (r *recording) model(withDuration bool) *LiveRecordingModel {
+	m := &LiveRecordingModel{Name: r.name, Format: r.format, State: r.state, TargetURI: r.target}
+	if withDuration {
+		d := int(r.elapsed() / time.Second)
+		m.Duration = &d
+	}
+	return m
+}
+
+func (r *recording) elapsed() time.Duration {
+	e := time.Since(r.started) - r.paused
+	if !r.pausedAt.IsZero() {
+		e -= time.Since(r.pausedAt)
+	}
+	return e
+}
+
+func (s *Server) recTargets(r *recording) []*app {
+	pb := &playback{ch: r.ch, br: r.br}
+	return s.pbTargets(pb)
+}
+
+func (s *Server) recEvent(r *recording, typ string, withDuration bool) {
+	ev := evRecording{s.base(typ), r.model(withDuration)}
+	s.publish(&ev, s.recTargets(r))
+}
+
+func (s *Server) hChanRecord(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withChan(w, ids[0], true, func(ch *channel) { s.startRecording(w, p, ch, nil) })
+}
+
+func (s *Server) hBridgeRecord(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withBridge(w, ids[0], func(b *bridge) { s.startRecording(w, p, nil, b) })
+}
+
+func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b *bridge) {
+	name, format := p.get("name"), p.get("format")
+	switch {
+	case name == "":
+		writeErr(w, http.StatusBadRequest, "Missing parameter name")
+		return
+	case format == "":
+		writeErr(w, http.StatusBadRequest, "Missing parameter format")
+		return
+	case !recFormats[format]:
+		writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
+		return
+	}
+	ifExists := p.get("ifExists")
+	switch ifExists {
+	case "", "fail", "overwrite", "append":
+	default:
+		writeErr(w, http.StatusBadRequest, "ifExists invalid")
+		return
+	}
+	if s.recordings[name] != nil {
+		writeErr(w, http.StatusConflict, "Recording '"+name+"' already in progress")
+		return
+	}
+	if _, ok := s.stored[name]; ok && (ifExists == "" || ifExists == "fail") {
+		writeErr(w, http.StatusConflict, "Recording '"+name+"' already exists and can not be overwritten")
+		return
+	}
+	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b}
+	if ch != nil {
+		r.target = "channel:" + ch.id
+		ch.recordings = append(ch.recordings, r)
+	} else {
+		r.target = "bridge:" + b.id
+		b.recordings = append(b.recordings, r)
+		if b.recorder == "" && b.kind == "mixing" {
+			// Asterisk records a bridge through a Recorder/ARI-...;2 participant.
+			b.recorder = "Recorder/ARI-" + hex8(s.localSeq) + ";2"
+			s.localSeq++
+			if len(b.members) >= 2 {
+				for range 3 {
+					s.multiVars(b, nil)
+				}
+			}
+			r.recorder = true
+		}
+		// Recording a bridge subscribes the app to it for good (BridgeDestroyed arrives).
+		for _, m := range b.members {
+			if m.stasis != nil {
+				if a := s.apps[m.stasis.app]; a != nil {
+					a.bridges[b.id]++
+					break
+				}
+			}
+		}
+	}
+	s.recordings[name] = r
+	w.Header().Set("Location", "/ari/recordings/live/"+name)
+	writeJSON(w, http.StatusCreated, r.model(false))
+	r.state, r.started = "recording", time.Now()
+	s.recEvent(r, "RecordingStarted", false)
+	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
+		r.timer = s.after(time.Duration(n)*time.Second, func() { s.finishRecording(r, "done") })
+	}
+}
+
+// finishRecording ends r: done keeps it as a stored recording, canceled discards it.
+func (s *Server) finishRecording(r *recording, state string) {
+	if s.recordings[r.name] != r {
+		return
+	}
+	s.stopTimer(r.timer)
+	delete(s.recordings, r.name)
+	d := r.elapsed()
+	r.state = state
+	if state == "done" {
+		s.stored[r.name] = stored{format: r.format, duration: d}
+	}
+	s.recEvent(r, "RecordingFinished", true)
+	if r.ch != nil {
+		r.ch.recordings = removeRec(r.ch.recordings, r)
+	} else {
+		b := r.br
+		b.recordings = removeRec(b.recordings, r)
+		if r.recorder {
+			b.recorder = ""
+			if len(b.members) == 2 {
+				for range 2 {
+					s.pairVars(b.members[0], b.members[1])
+				}
+			} else if len(b.members) >= 3 {
+				s.multiVars(b, nil)
+			}
+		}
+	}
+}
+
+func removeRec(list []*recording, r *recording) []*recording {
+	for i, x := range list {
+		if x == r {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+func (s *Server) stopRecordings(list []*recording) {
+	for _, r := range append([]*recording(nil), list...) {
+		s.finishRecording(r, "done")
+	}
+}
+
+func (s *Server) withLive(w http.ResponseWriter, name string, fn func(r *recording)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.recordings[name]
+	if r == nil {
+		writeErr(w, http.StatusNotFound, "Recording not found")
+		return
+	}
+	fn(r)
+}
+
+func (s *Server) hLiveGet(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) { writeJSON(w, http.StatusOK, r.model(false)) })
+}
+
+func (s *Server) hLiveCancel(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) { noContent(w); s.finishRecording(r, "canceled") })
+}
+
+func (s *Server) hLiveStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) { noContent(w); s.finishRecording(r, "done") })
+}
+
+func (s *Server) hLivePause(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) {
+		if r.pausedAt.IsZero() {
+			r.pausedAt, r.state = time.Now(), "paused"
+		}
+		noContent(w)
+	})
+}
+
+func (s *Server) hLiveUnpause(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) {
+		if !r.pausedAt.IsZero() {
+			r.paused += time.Since(r.pausedAt)
+			r.pausedAt, r.state = time.Time{}, "recording"
+		}
+		noContent(w)
+	})
+}
+
+func (s *Server) hLiveMute(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) { noContent(w) })
+}
+
+func (s *Server) hStoredList(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]StoredRecordingModel, 0, len(s.stored))
+	for n, st := range s.stored {
+		out = append(out, StoredRecordingModel{Name: n, Format: st.format})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) withStored(w http.ResponseWriter, name string, fn func(st stored)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.stored[name]
+	if !ok {
+		writeErr(w, http.StatusNotFound, "Recording not found")
+		return
+	}
+	fn(st)
+}
+
+func (s *Server) hStoredGet(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withStored(w, ids[0], func(st stored) {
+		writeJSON(w, http.StatusOK, StoredRecordingModel{Name: ids[0], Format: st.format})
+	})
+}
+
+func (s *Server) hStoredDelete(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withStored(w, ids[0], func(stored) { delete(s.stored, ids[0]); noContent(w) })
+}
+
+func (s *Server) hStoredCopy(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.withStored(w, ids[0], func(st stored) {
+		dst := p.get("destinationRecordingName")
+		if dst == "" {
+			writeErr(w, http.StatusBadRequest, "Missing parameter destinationRecordingName")
+			return
+		}
+		if _, ok := s.stored[dst]; ok {
+			writeErr(w, http.StatusConflict, "A recording with the same name already exists on the system")
+			return
+		}
+		s.stored[dst] = st
+		writeJSON(w, http.StatusOK, StoredRecordingModel{Name: dst, Format: st.format})
+	})
+}
+
+// hStoredFile serves the recording as silence of its length (wav: 8 kHz 16-bit mono).
+func (s *Server) hStoredFile(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.withStored(w, ids[0], func(st stored) {
+		n := int(st.duration / time.Second * 16000)
+		n = min(max(n, 0), 16000*3600)
+		buf := make([]byte, 44+n)
+		copy(buf, "RIFF")
+		binary.LittleEndian.PutUint32(buf[4:], uint32(36+n))
+		copy(buf[8:], "WAVEfmt ")
+		binary.LittleEndian.PutUint32(buf[16:], 16)
+		binary.LittleEndian.PutUint16(buf[20:], 1)
+		binary.LittleEndian.PutUint16(buf[22:], 1)
+		binary.LittleEndian.PutUint32(buf[24:], 8000)
+		binary.LittleEndian.PutUint32(buf[28:], 16000)
+		binary.LittleEndian.PutUint16(buf[32:], 2)
+		binary.LittleEndian.PutUint16(buf[34:], 16)
+		copy(buf[36:], "data")
+		binary.LittleEndian.PutUint32(buf[40:], uint32(n))
+		ct := "audio/wav"
+		if !strings.HasPrefix(st.format, "wav") {
+			ct = "application/octet-stream"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(buf)
+	})
+}
+
+// hSnoop answers POST /channels/{id}/snoop: a Snoop/ channel put into the app at once.
+func (s *Server) hSnoop(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.snoop(w, ids[0], p.get("snoopId"), p)
+}
+
+func (s *Server) hSnoopID(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	s.snoop(w, ids[0], ids[1], p)
+}
+
+func (s *Server) snoop(w http.ResponseWriter, target, id string, p *params) {
+	s.withChan(w, target, false, func(t *channel) {
+		appName := p.get("app")
+		if appName == "" {
+			writeErr(w, http.StatusBadRequest, "Missing parameter app")
+			return
+		}
+		for _, k := range []string{"spy", "whisper"} {
+			switch p.get(k) {
+			case "", "none", "both", "in", "out":
+			default:
+				writeErr(w, http.StatusBadRequest, "Invalid direction specified for "+k)
+				return
+			}
+		}
+		if id != "" && s.channels[id] != nil {
+			writeErr(w, http.StatusConflict, "Channel with given unique ID already exists")
+			return
+		}
+		if s.apps[appName] == nil {
+			writeErr(w, http.StatusInternalServerError, "Allocation failed")
+			return
+		}
+		ch := s.newChannel("Snoop", "", nil, id)
+		ch.name = "Snoop/" + t.id + "-" + hex8(s.snoopSeq)
+		s.snoopSeq++
+		ch.protocolID = ""
+		ch.state = "Up"
+		ch.answered = true
+		ch.answeredAt = time.Now()
+		ch.snooped = t
+		t.snoops = append(t.snoops, ch)
+		args := splitArgs(p.get("appArgs"))
+		ch.dp = DialplanCEP{Context: "default", Exten: "s", Priority: 1, AppName: "Stasis",
+			AppData: strings.Join(append([]string{appName}, args...), ",")}
+		ch.stasis = &stasisState{app: appName, args: args, exit: make(chan stasisExit, 1)}
+		s.announce(ch)
+		s.subscribe(appName, ch.id)
+		writeJSON(w, http.StatusOK, ch.model())
+		ev := evStasisStart{s.base("StasisStart"), args, ch.model()}
+		s.chanEvent(ch, &ev)
+	})
+}
