@@ -222,3 +222,23 @@ func TestEventBurstMidCall(t *testing.T) {
 	r.waitTrail(t, id, "survey:survey:基本满意")
 	r.waitGone(t)
 }
+// The event socket drops while a prompt plays and the prompt ends in the
+// gap: its PlaybackFinished is lost, as with Asterisk. After the reconnect
+// the call finds the playback gone and goes on.
+func TestPlaybackEndsWhileSocketDown(t *testing.T) {
+	r := start(t, gateway.Options{}, withSound("liandong/welcome", 400*time.Millisecond))
+	id := r.call(t, "12345")
+	waitFor(t, "the greeting to start", 5*time.Second, func() bool {
+		info, err := r.sim.Channel(id)
+		return err == nil && len(info.Heard) > 0
+	})
+	r.sim.RefuseSockets(true)
+	r.sim.DropSockets(pbxsimtest.App)
+	time.Sleep(time.Second) // the greeting ends while nobody listens
+	r.sim.RefuseSockets(false)
+	r.waitTrail(t, id, "played:main:main")
+	r.sim.SendDTMF(id, "1", 0)
+	r.waitTrail(t, id, "played:survey:survey")
+	r.sim.HangupRemote(id)
+	r.waitGone(t)
+}

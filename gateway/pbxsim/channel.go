@@ -168,17 +168,22 @@ func (s *Server) subscribe(appName, chID string) {
 }
 
 func (s *Server) unsubscribeChannel(chID string, only string) {
-	for _, a := range s.apps {
+	for name, a := range s.apps {
 		if only == "" || a.name == only {
 			delete(a.channels, chID)
+			// An application whose socket is gone lives on only while it
+			// still has channels (Asterisk's deactivated app).
+			if a.sock == nil && len(a.channels) == 0 {
+				delete(s.apps, name)
+			}
 		}
 	}
 }
 
 // enterStasis puts ch into app; false when the app is not registered.
 func (s *Server) enterStasis(ch *channel, appName string, args []string) bool {
-	if s.apps[appName] == nil {
-		return false
+	if a := s.apps[appName]; a == nil || a.sock == nil {
+		return false // not registered, or no socket (deactivated)
 	}
 	data := strings.Join(append([]string{appName}, args...), ",")
 	ch.dp.AppName, ch.dp.AppData = "Stasis", data

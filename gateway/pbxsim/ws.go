@@ -211,7 +211,14 @@ func (s *Server) dropSocket(so *eventSocket, names []string) {
 	delete(s.sockets, so)
 	for _, n := range names {
 		if a := s.apps[n]; a != nil && a.sock == so {
-			delete(s.apps, n)
+			// As in Asterisk, an application whose socket closes is
+			// deactivated, not forgotten, while channels are still in it:
+			// a client that reconnects gets their events again (those sent
+			// in the gap are lost).
+			a.sock = nil
+			if len(a.channels) == 0 {
+				delete(s.apps, n)
+			}
 		}
 	}
 	s.mu.Unlock()
