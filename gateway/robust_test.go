@@ -222,6 +222,7 @@ func TestEventBurstMidCall(t *testing.T) {
 	r.waitTrail(t, id, "survey:survey:基本满意")
 	r.waitGone(t)
 }
+
 // The event socket drops while a prompt plays and the prompt ends in the
 // gap: its PlaybackFinished is lost, as with Asterisk. After the reconnect
 // the call finds the playback gone and goes on.
