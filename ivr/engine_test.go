@@ -111,7 +111,7 @@ func TestEngineDefaultFlow(t *testing.T) {
 	tests := []engineCase{{
 		name: "1 policy consult: kb menus, answer, then agent and survey",
 		react: map[string][]act{
-			"welcome": {press(time.Second, "1")},
+			"welcome":  {press(time.Second, "1")},
 			"tts":      {press(500*ms, "1"), press(500*ms, "1"), {}},
 			"kb_after": {press(500*ms, "0")},
 			"survey":   {press(2*time.Second, "1")},
