@@ -34,6 +34,10 @@ type callsResult struct {
 	Completed    int64   `json:"completed"`
 	Failed       int64   `json:"failed"`
 	PeakLive     int64   `json:"peak_live"`
+	// Lost calls never reached the gateway (their StasisStart fell in a
+	// gap of the event socket); Reconnects counts the socket's reopenings.
+	Lost       int64 `json:"lost"`
+	Reconnects int64 `json:"reconnects"`
 	Reactions    int     `json:"reactions"`
 	P50ms        float64 `json:"p50_ms"`
 	P99ms        float64 `json:"p99_ms"`
@@ -46,10 +50,16 @@ type callsResult struct {
 // benchRecorder counts how calls end.
 type benchRecorder struct {
 	completed, failed atomic.Int64
+	mu                sync.Mutex
+	started           map[string]bool
 }
 
-func (r *benchRecorder) Report(context.Context, ivr.Step)              {}
-func (r *benchRecorder) CallStarted(context.Context, gateway.CallInfo) {}
+func (r *benchRecorder) Report(context.Context, ivr.Step) {}
+func (r *benchRecorder) CallStarted(_ context.Context, c gateway.CallInfo) {
+	r.mu.Lock()
+	r.started[c.ID] = true
+	r.mu.Unlock()
+}
 func (r *benchRecorder) CallEnded(_ context.Context, _ gateway.CallInfo, end string, _ time.Time) {
 	if end == string(ivr.EndHangup) {
 		r.completed.Add(1)
@@ -96,7 +106,7 @@ func runBenchCalls(ctx context.Context, e *env, args []string) error {
 		return json.NewEncoder(e.stdout).Encode(res)
 	}
 	fmt.Fprintf(e.stdout, "calls %d, concurrency %d (peak live %d), %.1f s, GOMAXPROCS %d\n", res.Calls, res.Concurrency, res.PeakLive, res.Seconds, res.GOMAXPROCS)
-	fmt.Fprintf(e.stdout, "completed %d, failed %d\n", res.Completed, res.Failed)
+	fmt.Fprintf(e.stdout, "completed %d, failed %d, lost %d (event socket reopened %d times)\n", res.Completed, res.Failed, res.Lost, res.Reconnects)
 	fmt.Fprintf(e.stdout, "reaction latency over %d reactions: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", res.Reactions, res.P50ms, res.P99ms, res.MaxMs)
 	fmt.Fprintf(e.stdout, "heap per live call: %d bytes\n", res.BytesPerCall)
 	return nil
@@ -162,7 +172,9 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string, ramp tim
 
 	var mu sync.Mutex
 	reactions := make([]time.Duration, 0, calls*6)
-	rec := &benchRecorder{}
+	rec := &benchRecorder{started: map[string]bool{}}
+	placedAt := map[string]time.Time{}
+	var lost int64
 	gw, err := gateway.New(gateway.Options{
 		Logger:      logging.Discard(),
 		Events:      client.Events(),
@@ -197,7 +209,22 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string, ramp tim
 	defer pressWG.Wait()
 	lastEnded, lastProgress := int64(-1), time.Now()
 	for {
-		ended := rec.completed.Load() + rec.failed.Load()
+		// A call the gateway has not seen 10 s after dialling never will.
+		if len(placedAt) > 0 {
+			rec.mu.Lock()
+			for id, at := range placedAt {
+				switch {
+				case rec.started[id]:
+					delete(placedAt, id)
+					delete(rec.started, id)
+				case time.Since(at) > 10*time.Second:
+					delete(placedAt, id)
+					lost++
+				}
+			}
+			rec.mu.Unlock()
+		}
+		ended := rec.completed.Load() + rec.failed.Load() + lost
 		if ended != lastEnded {
 			lastEnded, lastProgress = ended, time.Now()
 		} else if time.Since(lastProgress) > 60*time.Second {
@@ -227,6 +254,7 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string, ramp tim
 				return callsResult{}, err
 			}
 			placed++
+			placedAt[id] = time.Now()
 			// The caller presses 1 somewhere in the greeting.
 			delay := 400*time.Millisecond + rand.N(800*time.Millisecond)
 			pressWG.Add(1)
@@ -256,6 +284,7 @@ func benchCalls(ctx context.Context, calls, conc int, flowsPath string, ramp tim
 	return callsResult{
 		Calls: calls, Concurrency: conc,
 		Completed: rec.completed.Load(), Failed: rec.failed.Load(), PeakLive: peak,
+		Lost: lost, Reconnects: client.Node("bench").Stats().Connections - 1,
 		Reactions: len(reactions), P50ms: pct(0.50), P99ms: pct(0.99), MaxMs: pct(1),
 		BytesPerCall: bytesPerCall, Seconds: elapsed.Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}, nil
