@@ -339,3 +339,41 @@ func TestMoveBetweenApps(t *testing.T) {
 		t.Errorf("info only = %d", st)
 	}
 }
+
+func TestDialplanDial(t *testing.T) {
+	routes := append(pbxsim.LabRoutes("liandong"),
+		pbxsim.Route{Context: "from-pstn", Exten: "1001", Steps: []string{"Dial(PJSIP/agent1001,5)", "Set(AFTER=${DIALSTATUS})", "Hangup()"}},
+		pbxsim.Route{Context: "from-pstn", Exten: "1002", Steps: []string{"Dial(PJSIP/agent1002,5)", "UserEvent(Dialled,status: x)", "Hangup()"}})
+	s := pbxsimtest.Start(t, pbxsim.Options{Routes: routes})
+	watch := dialEvents(t, s, "app=watch&subscribeAll=true", true)
+	if err := s.SetBehaviour("PJSIP/agent1002", pbxsim.Behaviour{Mode: pbxsim.ModeBusy, RingFor: 20 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	caller, err := s.Call(context.Background(), pbxsim.CallSpec{To: "1002", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := watch.next(3 * time.Second)
+		if ev["type"] == "ChannelVarset" && ev["variable"] == "DIALSTATUS" {
+			if ev["value"] != "BUSY" {
+				t.Fatalf("DIALSTATUS = %v", ev["value"])
+			}
+			break
+		}
+	}
+	watch.expect("ChannelUserevent")
+	_ = caller
+	if _, err := s.Call(context.Background(), pbxsim.CallSpec{To: "1001", CallerNumber: "13800138000"}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := watch.next(3 * time.Second)
+		if ev["type"] == "ChannelVarset" && ev["variable"] == "DIALSTATUS" {
+			if ev["value"] != "ANSWER" {
+				t.Fatalf("DIALSTATUS = %v", ev["value"])
+			}
+			break
+		}
+	}
+}
