@@ -377,3 +377,53 @@ func TestDialplanDial(t *testing.T) {
 		}
 	}
 }
+
+func TestEndedCauses(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	tests := []struct {
+		query    string
+		answer   bool
+		wantSIP  int
+		wantCode int
+	}{
+		{"reason=busy", false, 486, 17},
+		{"reason_code=21", false, 403, 21},
+		{"reason=normal", true, 0, 16},
+	}
+	for _, tt := range tests {
+		id, err := s.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec.expect("StasisStart")
+		if tt.answer {
+			do(t, s, "POST", "/ari/channels/"+id+"/answer", "", true)
+		}
+		if st, _, _ := do(t, s, "DELETE", "/ari/channels/"+id+"?"+tt.query, "", true); st != 204 {
+			t.Fatalf("hangup = %d", st)
+		}
+		ec.expect("StasisEnd")
+		st, _, body := do(t, s, "GET", "/sim/channels/"+id+"/ended", "", false)
+		var e pbxsim.Ended
+		_ = json.Unmarshal([]byte(body), &e)
+		if st != 200 || e.SIP != tt.wantSIP || e.Cause != tt.wantCode || e.Answered != tt.answer {
+			t.Errorf("%s: ended = %d %s", tt.query, st, body)
+		}
+	}
+	// No app connected: Stasis() fails and the caller is declined (603).
+	s2 := pbxsimtest.Start(t)
+	id, err := s2.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if e, ok := s2.EndedChannel(id); ok {
+			if e.SIP != 603 {
+				t.Errorf("no app: ended = %+v", e)
+			}
+			return
+		}
+	}
+	t.Error("no app: call not ended")
+}
