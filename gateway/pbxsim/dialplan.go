@@ -32,6 +32,7 @@ type Dialplan interface {
 // HangupError is returned by Exec("Hangup", cause).
 type HangupError struct{ Cause int }
 
+// Error implements error.
 func (e *HangupError) Error() string { return fmt.Sprintf("hangup cause %d", e.Cause) }
 
 // GotoError is returned by Exec("Stasis") when the app sent the channel elsewhere
@@ -41,6 +42,7 @@ type GotoError struct {
 	Priority       int
 }
 
+// Error implements error.
 func (e *GotoError) Error() string {
 	return fmt.Sprintf("goto %s,%s,%d", e.Context, e.Exten, e.Priority)
 }

@@ -60,6 +60,7 @@ const (
 	ModeOffline              // no response at all (unreachable)
 )
 
+// String is the behaviour keyword (answer, busy, noanswer, offline).
 func (m Mode) String() string {
 	switch m {
 	case ModeAnswer:
@@ -83,6 +84,7 @@ type Behaviour struct {
 	HangupAfter time.Duration
 }
 
+// String is the form ParseBehaviour reads.
 func (b Behaviour) String() string {
 	s := b.Mode.String()
 	if b.RingFor > 0 {
