@@ -366,7 +366,7 @@ func (d *dpChannel) dial(ctx context.Context, args string) error {
 		return nil
 	}
 	if ch.state != "Up" {
-		ch.answered, ch.answeredAt = true, time.Now()
+		s.markAnswered(ch)
 		s.setState(ch, "Up")
 	}
 	ch.connected = peer.caller
@@ -384,8 +384,7 @@ func (d *dpChannel) dial(ctx context.Context, args string) error {
 
 // answerDialplan answers a dialplan channel; a Local ;2 answering answers its ;1.
 func (s *Server) answerDialplan(ch *channel) {
-	ch.answered = true
-	ch.answeredAt = time.Now()
+	s.markAnswered(ch)
 	s.setState(ch, "Up")
 	if one := ch.local; one != nil && ch.half == 2 && one.orig != nil && !one.orig.answered && !one.gone {
 		s.answerLeg(one)

@@ -32,6 +32,8 @@ type Options struct {
 	WriteTimeout time.Duration
 	// MaxBodyBytes bounds request bodies (default 40960, Asterisk's MAX_CONTENT_LENGTH).
 	MaxBodyBytes int64
+	// Observer, when set, follows what media must do (see MediaObserver).
+	Observer MediaObserver
 	// Logger receives diagnostics (default: discard).
 	Logger *slog.Logger
 }

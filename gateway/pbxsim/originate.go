@@ -324,8 +324,7 @@ func (s *Server) answerLeg(ch *channel) {
 	}
 	o.answered = true
 	s.stopTimer(o.timer)
-	ch.answered = true
-	ch.answeredAt = time.Now()
+	s.markAnswered(ch)
 	if b := ch.bridge; b != nil && o.created {
 		s.refreshBridgeVars(b, ch)
 	}
