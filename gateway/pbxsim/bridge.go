@@ -141,6 +141,7 @@ func (s *Server) destroyBridge(b *bridge) {
 	for len(b.members) > 0 {
 		s.leaveBridge(b.members[0], false)
 	}
+	s.obsBridge(b, true)
 	ev := evBridge{s.base("BridgeDestroyed"), b.model()}
 	s.publish(&ev, s.bridgeTargets(b, nil))
 	delete(s.bridges, b.id)
@@ -262,6 +263,7 @@ func (s *Server) joinBridge(b *bridge, ch *channel) {
 			a.bridges[b.id]++
 		}
 	}
+	s.obsBridge(b, false)
 	ev := evBridgeChannel{s.base("ChannelEnteredBridge"), b.model(), ch.model()}
 	s.publish(&ev, s.bridgeTargets(b, ch))
 	if b.kind != "mixing" {
@@ -336,6 +338,7 @@ func (s *Server) leaveBridge(ch *channel, hangup bool) {
 		}
 	}
 	ch.bridge = nil
+	s.obsBridge(b, false)
 	ev := evBridgeChannel{s.base("ChannelLeftBridge"), b.model(), ch.model()}
 	s.publish(&ev, s.bridgeTargets(b, ch))
 	if b.kind != "mixing" {
@@ -372,6 +375,9 @@ func (s *Server) hBridgeMOH(w http.ResponseWriter, _ *http.Request, ids []string
 		if b.moh == "" {
 			b.moh = "default"
 		}
+		if o := s.opts.Observer; o != nil {
+			o.MOH("bridge:"+b.id, b.moh)
+		}
 		noContent(w)
 	})
 }
@@ -383,6 +389,9 @@ func (s *Server) hBridgeMOHStop(w http.ResponseWriter, _ *http.Request, ids []st
 			return
 		}
 		b.moh = ""
+		if o := s.opts.Observer; o != nil {
+			o.MOH("bridge:"+b.id, "")
+		}
 		noContent(w)
 	})
 }

@@ -327,6 +327,10 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 		cause = 16
 	}
 	ch.dp.AppName, ch.dp.AppData = ch.baseApp, ch.baseData
+	s.recordEnd(ch, cause)
+	if o := s.opts.Observer; o != nil {
+		o.ChannelGone(ch.id)
+	}
 	ev := evDestroyed{s.base("ChannelDestroyed"), cause, causeTxt(cause), h.destroyTC, ch.model()}
 	s.chanEvent(ch, &ev)
 	delete(s.channels, ch.id)

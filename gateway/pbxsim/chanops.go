@@ -70,8 +70,7 @@ func (s *Server) hChanHangup(w http.ResponseWriter, _ *http.Request, ids []strin
 func (s *Server) hAnswer(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
 	s.withChan(w, ids[0], true, func(ch *channel) {
 		if ch.state != "Up" {
-			ch.answered = true
-			ch.answeredAt = time.Now()
+			s.markAnswered(ch)
 			s.setState(ch, "Up")
 		}
 		noContent(w)
@@ -92,12 +91,21 @@ func (s *Server) hChanMOH(w http.ResponseWriter, _ *http.Request, ids []string, 
 		if ch.moh == "" {
 			ch.moh = "default"
 		}
+		if o := s.opts.Observer; o != nil {
+			o.MOH("channel:"+ch.id, ch.moh)
+		}
 		noContent(w)
 	})
 }
 
 func (s *Server) hChanMOHStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { ch.moh = ""; noContent(w) })
+	s.withChan(w, ids[0], true, func(ch *channel) {
+		ch.moh = ""
+		if o := s.opts.Observer; o != nil {
+			o.MOH("channel:"+ch.id, "")
+		}
+		noContent(w)
+	})
 }
 
 func (s *Server) hHold(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {

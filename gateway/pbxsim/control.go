@@ -198,6 +198,68 @@ func (s *Server) Channel(id string) (ChannelInfo, error) {
 	return info, nil
 }
 
+// Ended is how a channel ended, as its far end saw it.
+type Ended struct {
+	Cause    int      `json:"cause"`    // Q.850 cause
+	Answered bool     `json:"answered"` // false: the call was refused or cancelled
+	SIP      int      `json:"sip"`      // final SIP response of an unanswered SIP call (486, 603, 403...); 0 when answered (BYE)
+	Heard    []string `json:"heard"`    // media URIs played to it
+}
+
+// maxEnded bounds how many ended channels are remembered.
+const maxEnded = 10000
+
+// sipForCause is chan_pjsip's mapping of a hangup cause to the final response of an
+// unanswered call.
+func sipForCause(c int) int {
+	switch c {
+	case 1:
+		return 404
+	case 17:
+		return 486
+	case 18, 19:
+		return 480
+	case 21:
+		return 403
+	case 22:
+		return 410
+	case 27, 38:
+		return 502
+	case 28:
+		return 484
+	case 29:
+		return 501
+	case 34, 41, 42:
+		return 503
+	case 58:
+		return 488
+	}
+	return 603
+}
+
+func (s *Server) recordEnd(ch *channel, cause int) {
+	e := Ended{Cause: cause, Answered: ch.answered, Heard: ch.heard}
+	if ch.tech == "PJSIP" && !ch.answered {
+		e.SIP = sipForCause(cause)
+	}
+	if _, ok := s.ended[ch.id]; !ok {
+		s.endedLog = append(s.endedLog, ch.id)
+	}
+	s.ended[ch.id] = e
+	if len(s.endedLog) > maxEnded {
+		delete(s.ended, s.endedLog[0])
+		s.endedLog = s.endedLog[1:]
+	}
+}
+
+// EndedChannel reports how a destroyed channel ended (the last 10,000 are kept).
+func (s *Server) EndedChannel(id string) (Ended, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.ended[id]
+	return e, ok
+}
+
 // ChannelIDs lists live channel ids in creation order.
 func (s *Server) ChannelIDs() []string {
 	s.mu.Lock()
@@ -253,6 +315,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusCreated, map[string]string{"channel_id": id})
+	case r.Method == http.MethodGet && len(segs) == 3 && segs[0] == "channels" && segs[2] == "ended":
+		e, ok := s.EndedChannel(segs[1])
+		if !ok {
+			writeErr(w, http.StatusNotFound, "channel not ended (or unknown)")
+			return
+		}
+		writeJSON(w, http.StatusOK, e)
 	case r.Method == http.MethodGet && len(segs) == 2 && segs[0] == "channels":
 		info, err := s.Channel(segs[1])
 		if err != nil {

@@ -32,6 +32,7 @@ type Dialplan interface {
 // HangupError is returned by Exec("Hangup", cause).
 type HangupError struct{ Cause int }
 
+// Error implements error.
 func (e *HangupError) Error() string { return fmt.Sprintf("hangup cause %d", e.Cause) }
 
 // GotoError is returned by Exec("Stasis") when the app sent the channel elsewhere
@@ -41,6 +42,7 @@ type GotoError struct {
 	Priority       int
 }
 
+// Error implements error.
 func (e *GotoError) Error() string {
 	return fmt.Sprintf("goto %s,%s,%d", e.Context, e.Exten, e.Priority)
 }
@@ -281,6 +283,9 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 		}
 		s.mu.Unlock()
 		return d.sleep(ctx, total)
+	case "dial":
+		s.mu.Unlock()
+		return d.dial(ctx, args)
 	case "stasis":
 		parts := strings.Split(args, ",")
 		if !s.enterStasis(ch, parts[0], parts[1:]) {
@@ -307,10 +312,79 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 	return fmt.Errorf("exec %s: unknown application: %w", app, ErrBadInput)
 }
 
+// dial runs Dial(TECH/RES[&...],timeout): the first target is called with its endpoint
+// behaviour; DIALSTATUS is set; once answered the legs are connected until one hangs up.
+func (d *dpChannel) dial(ctx context.Context, args string) error {
+	s, ch := d.s, d.ch
+	parts := strings.Split(args, ",")
+	target := strings.Split(parts[0], "&")[0]
+	timeout := 30 * time.Second
+	if len(parts) > 1 {
+		if n, err := strconv.Atoi(strings.TrimSpace(parts[1])); err == nil && n > 0 {
+			timeout = time.Duration(n) * time.Second
+		}
+	}
+	s.mu.Lock()
+	tech, res, _ := strings.Cut(strings.TrimSpace(target), "/")
+	ep := s.endpoints[tech+"/"+res]
+	if ep == nil || ch.gone {
+		if !ch.gone {
+			s.setVar(ch, "DIALSTATUS", "CHANUNAVAIL")
+		}
+		s.mu.Unlock()
+		return nil
+	}
+	peer := s.newChannel(tech, res, ep, "")
+	peer.caller = ep.CallerID
+	peer.connected = ch.caller
+	peer.dp = DialplanCEP{Context: ep.Context, Exten: "s", Priority: 1, AppName: "AppDial", AppData: "(Outgoing Line)"}
+	peer.baseApp, peer.baseData = "AppDial", "(Outgoing Line)"
+	result := make(chan string, 1)
+	peer.orig = &origination{dialstring: res, timeout: timeout, caller: ch, result: result}
+	s.announce(peer)
+	s.startDial(peer)
+	s.mu.Unlock()
+
+	var status string
+	select {
+	case status = <-result:
+	case <-ctx.Done():
+		s.mu.Lock()
+		s.hangup(peer, hangupSpec{request: true, cause: 16, destroy: 16, dialstatus: "CANCEL"})
+		s.mu.Unlock()
+		return ErrHangup
+	}
+	s.mu.Lock()
+	if ch.gone {
+		s.hangup(peer, hangupSpec{request: true, cause: 16, destroy: 16})
+		s.mu.Unlock()
+		return ErrHangup
+	}
+	s.setVar(ch, "DIALSTATUS", status)
+	if status != "ANSWER" {
+		s.mu.Unlock()
+		return nil
+	}
+	if ch.state != "Up" {
+		s.markAnswered(ch)
+		s.setState(ch, "Up")
+	}
+	ch.connected = peer.caller
+	s.mu.Unlock()
+	select {
+	case <-peer.ctx.Done():
+		return &HangupError{Cause: 16} // the called party hung up: so does the caller
+	case <-ctx.Done():
+		s.mu.Lock()
+		s.hangup(peer, hangupSpec{request: true, cause: 16, qos: true, destroy: 16})
+		s.mu.Unlock()
+		return ErrHangup
+	}
+}
+
 // answerDialplan answers a dialplan channel; a Local ;2 answering answers its ;1.
 func (s *Server) answerDialplan(ch *channel) {
-	ch.answered = true
-	ch.answeredAt = time.Now()
+	s.markAnswered(ch)
 	s.setState(ch, "Up")
 	if one := ch.local; one != nil && ch.half == 2 && one.orig != nil && !one.orig.answered && !one.gone {
 		s.answerLeg(one)

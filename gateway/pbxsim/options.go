@@ -32,6 +32,8 @@ type Options struct {
 	WriteTimeout time.Duration
 	// MaxBodyBytes bounds request bodies (default 40960, Asterisk's MAX_CONTENT_LENGTH).
 	MaxBodyBytes int64
+	// Observer, when set, follows what media must do (see MediaObserver).
+	Observer MediaObserver
 	// Logger receives diagnostics (default: discard).
 	Logger *slog.Logger
 }
@@ -60,6 +62,7 @@ const (
 	ModeOffline              // no response at all (unreachable)
 )
 
+// String is the behaviour keyword (answer, busy, noanswer, offline).
 func (m Mode) String() string {
 	switch m {
 	case ModeAnswer:
@@ -83,6 +86,7 @@ type Behaviour struct {
 	HangupAfter time.Duration
 }
 
+// String is the form ParseBehaviour reads.
 func (b Behaviour) String() string {
 	s := b.Mode.String()
 	if b.RingFor > 0 {

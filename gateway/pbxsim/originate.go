@@ -21,12 +21,28 @@ type origination struct {
 	context    string
 	prio       int
 	timer      *time.Timer
+	// result, when set, receives the outcome of a dialplan Dial() leg:
+	// ANSWER, BUSY, NOANSWER, CANCEL or CHANUNAVAIL.
+	result chan string
 }
 
 func (o *origination) finish(s *Server, ch *channel, h hangupSpec) {
 	s.stopTimer(o.timer)
 	if o.dialing && !o.answered && h.dialstatus != "" {
 		s.dialEvent(ch, h.dialstatus)
+	}
+	if o.result != nil && !o.answered {
+		st := h.dialstatus
+		switch {
+		case h.destroy == 19:
+			st = "NOANSWER"
+		case st == "":
+			st = "CHANUNAVAIL"
+		}
+		select {
+		case o.result <- st:
+		default:
+		}
 	}
 	o.dialing = false
 }
@@ -308,14 +324,15 @@ func (s *Server) answerLeg(ch *channel) {
 	}
 	o.answered = true
 	s.stopTimer(o.timer)
-	ch.answered = true
-	ch.answeredAt = time.Now()
+	s.markAnswered(ch)
 	if b := ch.bridge; b != nil && o.created {
 		s.refreshBridgeVars(b, ch)
 	}
 	s.setState(ch, "Up")
 	s.dialEvent(ch, "ANSWER")
 	switch {
+	case o.result != nil:
+		o.result <- "ANSWER"
 	case o.created:
 	case o.app != "":
 		if !s.enterStasis(ch, o.app, o.args) {

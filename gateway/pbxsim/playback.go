@@ -128,6 +128,9 @@ func (s *Server) startPlayback(pb *playback) {
 	pb.state = "playing"
 	s.pbEvent(pb, "PlaybackStarted")
 	uri := pb.uris[pb.idx]
+	if o := s.opts.Observer; o != nil {
+		o.PlaybackStarted(pb.id, pb.target, uri)
+	}
 	if pb.ch != nil {
 		pb.ch.heard = append(pb.ch.heard, uri)
 	} else {
@@ -165,6 +168,9 @@ func (s *Server) armPlayback(pb *playback, dur time.Duration, err error) {
 		return
 	case err != nil:
 		// Asterisk announces the start but never finishes it, and the queue moves on.
+		if o := s.opts.Observer; o != nil {
+			o.PlaybackStopped(pb.id, pb.target)
+		}
 		pb.state = "queued"
 		s.finishPlayback(pb, "failed", true)
 		return
@@ -184,6 +190,9 @@ func (s *Server) nextItem(pb *playback, state string) {
 	if pb.idx+1 < len(pb.uris) {
 		pb.state = "continuing"
 		s.pbEvent(pb, "PlaybackContinuing")
+		if o := s.opts.Observer; o != nil {
+			o.PlaybackStopped(pb.id, pb.target)
+		}
 		pb.idx++
 		s.startPlayback(pb)
 		return
@@ -199,6 +208,9 @@ func (s *Server) finishPlayback(pb *playback, state string, next bool) {
 	pb.finished = true
 	s.stopTimer(pb.timer)
 	wasPlaying := pb.state != "queued"
+	if o := s.opts.Observer; o != nil && wasPlaying {
+		o.PlaybackStopped(pb.id, pb.target)
+	}
 	pb.state = state
 	if wasPlaying {
 		s.pbEvent(pb, "PlaybackFinished")

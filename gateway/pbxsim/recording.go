@@ -355,8 +355,7 @@ func (s *Server) snoop(w http.ResponseWriter, target, id string, p *params) {
 		s.snoopSeq++
 		ch.protocolID = ""
 		ch.state = "Up"
-		ch.answered = true
-		ch.answeredAt = time.Now()
+		s.markAnswered(ch)
 		ch.snooped = t
 		t.snoops = append(t.snoops, ch)
 		args := splitArgs(p.get("appArgs"))

@@ -38,6 +38,8 @@ type Server struct {
 	devices    map[string]string
 	mailboxes  map[string]MailboxModel
 	globals    map[string]string
+	ended      map[string]Ended
+	endedLog   []string // ids in ended, oldest first, bounded
 	channels   map[string]*channel
 	bridges    map[string]*bridge
 	playbacks  map[string]*playback
@@ -71,7 +73,7 @@ func New(opts Options) *Server {
 		endpoints: map[string]*endpoint{}, timers: map[*time.Timer]struct{}{},
 		sockets:    map[*eventSocket]struct{}{},
 		recordings: map[string]*recording{}, stored: map[string]stored{},
-		devices: map[string]string{}, mailboxes: map[string]MailboxModel{}, globals: map[string]string{},
+		devices: map[string]string{}, mailboxes: map[string]MailboxModel{}, globals: map[string]string{}, ended: map[string]Ended{},
 	}
 	for _, e := range opts.Endpoints {
 		s.endpoints[e.ID()] = &endpoint{Endpoint: e, channels: map[string]*channel{}}

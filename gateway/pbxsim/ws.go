@@ -151,7 +151,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(badRequestHTML))
 		return
 	}
-	all := r.URL.Query().Get("subscribeAll") == "true"
+	all := astTrue(r.URL.Query().Get("subscribeAll"))
 	s.mu.Lock()
 	closed := s.closed
 	refuse := s.faults.refuseSockets
@@ -222,4 +222,13 @@ func (s *Server) dropSocket(so *eventSocket, names []string) {
 		}
 	}
 	s.mu.Unlock()
+}
+
+// astTrue is Asterisk's ast_true: yes, true, y, t, 1, on (any case).
+func astTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "yes", "true", "y", "t", "1", "on":
+		return true
+	}
+	return false
 }

@@ -339,3 +339,91 @@ func TestMoveBetweenApps(t *testing.T) {
 		t.Errorf("info only = %d", st)
 	}
 }
+
+func TestDialplanDial(t *testing.T) {
+	routes := append(pbxsim.LabRoutes("liandong"),
+		pbxsim.Route{Context: "from-pstn", Exten: "1001", Steps: []string{"Dial(PJSIP/agent1001,5)", "Set(AFTER=${DIALSTATUS})", "Hangup()"}},
+		pbxsim.Route{Context: "from-pstn", Exten: "1002", Steps: []string{"Dial(PJSIP/agent1002,5)", "UserEvent(Dialled,status: x)", "Hangup()"}})
+	s := pbxsimtest.Start(t, pbxsim.Options{Routes: routes})
+	watch := dialEvents(t, s, "app=watch&subscribeAll=true", true)
+	if err := s.SetBehaviour("PJSIP/agent1002", pbxsim.Behaviour{Mode: pbxsim.ModeBusy, RingFor: 20 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	caller, err := s.Call(context.Background(), pbxsim.CallSpec{To: "1002", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := watch.next(3 * time.Second)
+		if ev["type"] == "ChannelVarset" && ev["variable"] == "DIALSTATUS" {
+			if ev["value"] != "BUSY" {
+				t.Fatalf("DIALSTATUS = %v", ev["value"])
+			}
+			break
+		}
+	}
+	watch.expect("ChannelUserevent")
+	_ = caller
+	if _, err := s.Call(context.Background(), pbxsim.CallSpec{To: "1001", CallerNumber: "13800138000"}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := watch.next(3 * time.Second)
+		if ev["type"] == "ChannelVarset" && ev["variable"] == "DIALSTATUS" {
+			if ev["value"] != "ANSWER" {
+				t.Fatalf("DIALSTATUS = %v", ev["value"])
+			}
+			break
+		}
+	}
+}
+
+func TestEndedCauses(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	tests := []struct {
+		query    string
+		answer   bool
+		wantSIP  int
+		wantCode int
+	}{
+		{"reason=busy", false, 486, 17},
+		{"reason_code=21", false, 403, 21},
+		{"reason=normal", true, 0, 16},
+	}
+	for _, tt := range tests {
+		id, err := s.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec.expect("StasisStart")
+		if tt.answer {
+			do(t, s, "POST", "/ari/channels/"+id+"/answer", "", true)
+		}
+		if st, _, _ := do(t, s, "DELETE", "/ari/channels/"+id+"?"+tt.query, "", true); st != 204 {
+			t.Fatalf("hangup = %d", st)
+		}
+		ec.expect("StasisEnd")
+		st, _, body := do(t, s, "GET", "/sim/channels/"+id+"/ended", "", false)
+		var e pbxsim.Ended
+		_ = json.Unmarshal([]byte(body), &e)
+		if st != 200 || e.SIP != tt.wantSIP || e.Cause != tt.wantCode || e.Answered != tt.answer {
+			t.Errorf("%s: ended = %d %s", tt.query, st, body)
+		}
+	}
+	// No app connected: Stasis() fails and the caller is declined (603).
+	s2 := pbxsimtest.Start(t)
+	id, err := s2.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if e, ok := s2.EndedChannel(id); ok {
+			if e.SIP != 603 {
+				t.Errorf("no app: ended = %+v", e)
+			}
+			return
+		}
+	}
+	t.Error("no app: call not ended")
+}

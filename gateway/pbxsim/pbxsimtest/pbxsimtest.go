@@ -43,7 +43,7 @@ func Start(t testing.TB, opts ...pbxsim.Options) *pbxsim.Server {
 		if x.Sounds != nil {
 			o.Sounds = x.Sounds
 		}
-		o.Dialplan, o.Media, o.SoundsDir = x.Dialplan, x.Media, x.SoundsDir
+		o.Dialplan, o.Media, o.SoundsDir, o.Observer = x.Dialplan, x.Media, x.SoundsDir, x.Observer
 		o.WriteTimeout, o.MaxBodyBytes, o.Logger, o.AsteriskID = x.WriteTimeout, x.MaxBodyBytes, x.Logger, x.AsteriskID
 	}
 	s := pbxsim.New(o)

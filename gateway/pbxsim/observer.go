@@ -1,0 +1,69 @@
+package pbxsim
+
+import (
+	"net"
+	"time"
+)
+
+// MediaObserver is where media plugs in: it is told, in order, what audio must follow
+// the telephony state. Calls are made under the server's lock: implementations must
+// return at once (hand work to their own goroutines) and never call back into the Server.
+type MediaObserver interface {
+	// ChannelUp: media starts on the channel (answered; for externalMedia, RTP is its
+	// local socket, Remote the external_host and Format the codec).
+	ChannelUp(ch MediaChannel)
+	// ChannelGone: the channel was destroyed.
+	ChannelGone(id string)
+	// BridgeChanged: the bridge (kind "mixing" or "holding") now holds ids; nil once destroyed.
+	BridgeChanged(bridgeID, kind string, ids []string)
+	// PlaybackStarted: uri plays to target ("channel:ID" or "bridge:ID") under playbackID.
+	PlaybackStarted(playbackID, target, uri string)
+	// PlaybackStopped: the playback's current item ended or was stopped.
+	PlaybackStopped(playbackID, target string)
+	// MOH: music on hold of class starts on target ("" class: stops).
+	MOH(target, class string)
+}
+
+// MediaChannel describes a channel whose media starts.
+type MediaChannel struct {
+	ID, Name, Tech string
+	RTP            net.PacketConn // externalMedia only
+	Remote, Format string         // externalMedia only
+}
+
+func (s *Server) markAnswered(ch *channel) {
+	ch.answered, ch.answeredAt = true, time.Now()
+	if o := s.opts.Observer; o != nil {
+		mc := MediaChannel{ID: ch.id, Name: ch.name, Tech: ch.tech, RTP: ch.rtp}
+		if ch.rtp != nil && ch.orig != nil {
+			mc.Remote, mc.Format, _ = cutFormat(ch.orig.dialstring)
+		}
+		o.ChannelUp(mc)
+	}
+}
+
+// cutFormat splits externalMedia's dialstring "host:port/c(ulaw)".
+func cutFormat(ds string) (string, string, bool) {
+	for i := len(ds) - 1; i >= 0; i-- {
+		if ds[i] == '/' {
+			f := ds[i+1:]
+			if len(f) > 3 && f[:2] == "c(" && f[len(f)-1] == ')' {
+				return ds[:i], f[2 : len(f)-1], true
+			}
+		}
+	}
+	return ds, "", false
+}
+
+func (s *Server) obsBridge(b *bridge, gone bool) {
+	if o := s.opts.Observer; o != nil {
+		var ids []string
+		if !gone {
+			ids = make([]string, len(b.members))
+			for i, m := range b.members {
+				ids[i] = m.id
+			}
+		}
+		o.BridgeChanged(b.id, b.kind, ids)
+	}
+}
