@@ -4,36 +4,26 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
+	"time"
 
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/dialplan"
 )
 
-// endpointFlags collects --endpoint TECH/RESOURCE=BEHAVIOUR[@CONTEXT].
+// endpointFlags collects --endpoint values (pbxsim.ParseEndpoint syntax).
 type endpointFlags []pbxsim.Endpoint
 
 func (f *endpointFlags) String() string { return "" }
 
 func (f *endpointFlags) Set(s string) error {
-	id, rest, ok := strings.Cut(s, "=")
-	if !ok {
-		return fmt.Errorf("want TECH/RESOURCE=BEHAVIOUR[@CONTEXT], e.g. PJSIP/1001=answer:800ms@from-agents")
-	}
-	tech, res, ok := strings.Cut(id, "/")
-	if !ok || tech == "" || res == "" {
-		return fmt.Errorf("endpoint %q: want TECH/RESOURCE such as PJSIP/1001", id)
-	}
-	behaviour, ctx, _ := strings.Cut(rest, "@")
-	b, err := pbxsim.ParseBehaviour(behaviour)
+	ep, err := pbxsim.ParseEndpoint(s)
 	if err != nil {
 		return err
 	}
-	if ctx == "" {
-		ctx = "from-agents"
+	if ep.CallerID.Number == "" {
+		ep.CallerID = pbxsim.CallerID{Name: ep.Resource, Number: ep.Resource}
 	}
-	*f = append(*f, pbxsim.Endpoint{Tech: tech, Resource: res, Context: ctx, Behaviour: b,
-		CallerID: pbxsim.CallerID{Name: res, Number: res}})
+	*f = append(*f, ep)
 	return nil
 }
 
@@ -51,7 +41,8 @@ func runPbxsim(ctx context.Context, e *env, args []string) error {
 	dpFile := fs.String("dialplan", "", "extensions.conf `FILE` added to the built-in contexts")
 	sounds := fs.String("sounds", "", "sounds `DIR`: sound:NAME plays DIR/NAME.wav")
 	var eps endpointFlags
-	fs.Var(&eps, "endpoint", "a phone, `TECH/RES=BEHAVIOUR[@CONTEXT]` (repeatable), e.g. PJSIP/1001=answer:800ms")
+	fs.Var(&eps, "endpoint", "a phone, `TECH/RES=BEHAVIOUR[;context=CTX][;callerid=Name <num>]` (repeatable), e.g. PJSIP/1001=answer:800ms;context=from-agents")
+	writeTimeout := fs.Duration("write-timeout", 100*time.Millisecond, "drop an event socket that does not read for this long (http.conf websocket_write_timeout)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,10 +83,11 @@ func runPbxsim(ctx context.Context, e *env, args []string) error {
 	}
 	sim := pbxsim.New(pbxsim.Options{
 		User: *user, Password: *password,
-		Endpoints: endpoints,
-		Dialplan:  pbxsim.ExtensionsDialplan(dp, log),
-		SoundsDir: *sounds,
-		Logger:    log,
+		Endpoints:    endpoints,
+		Dialplan:     pbxsim.ExtensionsDialplan(dp, log),
+		SoundsDir:    *sounds,
+		WriteTimeout: *writeTimeout,
+		Logger:       log,
 	})
 	if err := sim.Start(context.WithoutCancel(ctx), *listen); err != nil {
 		return err

@@ -2,7 +2,6 @@ package pbxsim_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -283,22 +282,3 @@ func TestParseEndpoint(t *testing.T) {
 	}
 }
 
-func TestMainRuns(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- pbxsim.Main(ctx, []string{"--listen", "127.0.0.1:0", "--endpoint", "PJSIP/agent1001=offline"}, &stderr, nil, nil)
-	}()
-	time.Sleep(100 * time.Millisecond)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Main: %v (%s)", err, stderr.String())
-	}
-	if err := pbxsim.Main(context.Background(), []string{"--dialplan", "x.conf"}, &stderr, nil, nil); err == nil {
-		t.Error("--dialplan without loader: no error")
-	}
-	if err := pbxsim.Main(context.Background(), []string{"--help"}, &stderr, nil, nil); err != nil || !strings.Contains(stderr.String(), "--endpoint") && !strings.Contains(stderr.String(), "-endpoint") {
-		t.Errorf("--help: %v %s", err, stderr.String())
-	}
-}
