@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"liandong/gateway/pbxsim/dialplan"
 )
 
 // Channel is what a dialplan executor drives: variables and applications.
@@ -114,68 +116,8 @@ func SplitApp(step string) (string, string) {
 }
 
 // MatchExten matches an extension against an extensions.conf pattern (_X., _NXX, [1-5]...)
-// or a literal.
-func MatchExten(pat, exten string) bool {
-	if !strings.HasPrefix(pat, "_") {
-		return pat == exten
-	}
-	p := pat[1:]
-	i := 0
-	for j := 0; j < len(p); j++ {
-		c := p[j]
-		switch c {
-		case '.':
-			return i < len(exten)
-		case '!':
-			return true
-		}
-		if i >= len(exten) {
-			return false
-		}
-		e := exten[i]
-		switch c {
-		case 'X', 'x':
-			if e < '0' || e > '9' {
-				return false
-			}
-		case 'Z', 'z':
-			if e < '1' || e > '9' {
-				return false
-			}
-		case 'N', 'n':
-			if e < '2' || e > '9' {
-				return false
-			}
-		case '[':
-			end := strings.IndexByte(p[j:], ']')
-			if end < 0 {
-				return false
-			}
-			set := p[j+1 : j+end]
-			j += end
-			ok := false
-			for k := 0; k < len(set); k++ {
-				if k+2 < len(set) && set[k+1] == '-' {
-					if e >= set[k] && e <= set[k+2] {
-						ok = true
-					}
-					k += 2
-				} else if set[k] == e {
-					ok = true
-				}
-			}
-			if !ok {
-				return false
-			}
-		default:
-			if c != e {
-				return false
-			}
-		}
-		i++
-	}
-	return i == len(exten)
-}
+// or a literal, as Asterisk does (package dialplan).
+func MatchExten(pat, exten string) bool { return dialplan.MatchExten(pat, exten) }
 
 // dpChannel adapts a channel to the Channel interface.
 type dpChannel struct {
