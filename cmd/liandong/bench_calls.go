@@ -29,15 +29,15 @@ import (
 
 // callsResult is what `liandong bench calls --json` prints.
 type callsResult struct {
-	Calls        int     `json:"calls"`
-	Concurrency  int     `json:"concurrency"`
-	Completed    int64   `json:"completed"`
-	Failed       int64   `json:"failed"`
-	PeakLive     int64   `json:"peak_live"`
+	Calls       int   `json:"calls"`
+	Concurrency int   `json:"concurrency"`
+	Completed   int64 `json:"completed"`
+	Failed      int64 `json:"failed"`
+	PeakLive    int64 `json:"peak_live"`
 	// Lost calls never reached the gateway (their StasisStart fell in a
 	// gap of the event socket); Reconnects counts the socket's reopenings.
-	Lost       int64 `json:"lost"`
-	Reconnects int64 `json:"reconnects"`
+	Lost         int64   `json:"lost"`
+	Reconnects   int64   `json:"reconnects"`
 	Reactions    int     `json:"reactions"`
 	P50ms        float64 `json:"p50_ms"`
 	P99ms        float64 `json:"p99_ms"`

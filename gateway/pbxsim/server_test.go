@@ -281,4 +281,3 @@ func TestParseEndpoint(t *testing.T) {
 		}
 	}
 }
-
