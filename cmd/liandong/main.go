@@ -63,7 +63,7 @@ func commands() []command {
 		{"tail", "follow the call-event, work-order and feedback streams", runTail},
 		{"prompts", "regenerate the prompt wav files from the IVR texts (espeak-ng, sox)", runPrompts},
 		{"pbxsim", "run the ARI-compatible Asterisk emulator on its own", runPbxsim},
-		{"bench", "benchmarks: calls, kb", runBench},
+		{"bench", "benchmarks: calls, kb, calllog", runBench},
 		{"doctor", "check the config and whether ARI and Redis are reachable; say how to fix what is not", runDoctor},
 		{"version", "print the version", runVersion},
 	}

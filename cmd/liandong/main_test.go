@@ -83,6 +83,7 @@ func TestCLIUsage(t *testing.T) {
 		{name: "bench help", args: []string{"bench", "--help"}, code: 0, stdout: []string{"calls", "kb"}},
 		{name: "bench unknown", args: []string{"bench", "frob"}, code: 2, stderr: []string{`"frob"`}},
 		{name: "bench calls bad flags", args: []string{"bench", "calls", "--calls", "0"}, code: 2, stderr: []string{"positive"}},
+		{name: "bench calllog bad flags", args: []string{"bench", "calllog", "--events", "-1"}, code: 2, stderr: []string{"positive"}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: []string{"liandong "}},
 		{name: "bad config key via flag", args: []string{"doctor", "--set", "http.lisen=x"}, code: 2,
 			stderr: []string{"http.lisen", "unknown key"}},
@@ -374,5 +375,24 @@ func TestReportAndTail(t *testing.T) {
 	e, _, errb = newEnv()
 	if code := run(context.Background(), e, append([]string{"tail", "--stream", "nonsense"}, base...)); code != 2 {
 		t.Errorf("tail of an unknown stream: exit %d (%s), want 2", code, errb)
+	}
+}
+
+func TestBenchCalllogJSON(t *testing.T) {
+	e, out, errb := newEnv()
+	if code := run(context.Background(), e, []string{"bench", "calllog", "--events", "5000", "--json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var r struct {
+		Events     int      `json:"events"`
+		EventsPerS *float64 `json:"events_per_s"`
+		Lost       *int     `json:"lost"`
+		Duplicated *int     `json:"duplicated"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.Events != 5000 || r.EventsPerS == nil || r.Lost == nil || *r.Lost != 0 || r.Duplicated == nil || *r.Duplicated != 0 {
+		t.Errorf("result = %s", out)
 	}
 }

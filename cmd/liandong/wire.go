@@ -37,6 +37,7 @@ type services struct {
 	media    http.Handler
 	deps     ivr.Deps
 	metrics  *kpi.Exporter
+	orders   api.Orders
 	closers  []func()
 }
 
@@ -208,6 +209,9 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 			states[status] = text
 		}
 	}
+	s.orders = api.OrdersFunc(func(ctx context.Context, hotline, no string) (*calllog.OrderView, error) {
+		return calllog.ReadOrderFeedback(ctx, rdb, cfg.Redis.KeyPrefix, hotline, no)
+	})
 	orders := &ivrorders.Lookup{RDB: rdb, Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, StateNames: states}
 
 	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: s.recorder, WorkOrders: orders, Logger: log}
@@ -220,5 +224,6 @@ func (s *services) apiOptions(o api.Options) api.Options {
 	o.KB = s.kbAPI
 	o.Media = s.media
 	o.Metrics = s.metrics
+	o.Orders = s.orders
 	return o
 }

@@ -31,6 +31,8 @@ type Options struct {
 	Media http.Handler
 	// Metrics, when set, is served at GET /metrics (Prometheus text format).
 	Metrics MetricsWriter
+	// Orders, if set, serves GET /api/v1/orders/{hotline}/{no}.
+	Orders Orders
 }
 
 // New returns the API's root handler.
@@ -60,6 +62,9 @@ func New(o Options) http.Handler {
 	}
 	if o.KB != nil {
 		mux.Handle("/api/v1/kb/", o.KB)
+	}
+	if o.Orders != nil {
+		mountOrders(mux, o.Orders)
 	}
 	if o.Metrics != nil {
 		mux.Handle("GET /metrics", MetricsHandler(o.Metrics, o.Logger))
