@@ -214,7 +214,12 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 	})
 	orders := &ivrorders.Lookup{RDB: rdb, Prefix: cfg.Redis.KeyPrefix, Hotlines: hotlines, StateNames: states}
 
-	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: s.recorder, WorkOrders: orders, Logger: log}
+	// FAQ statistics: hits per entry and version for the editors.
+	answers := store.NewAnswerQueue(s.store, 0, log)
+	goBG(answers.Run)
+	reporter := reporters{s.recorder, kbAnswers{answers}}
+
+	s.deps = ivr.Deps{Knowledge: s.menu, Speaker: s.menu, Reporter: reporter, WorkOrders: orders, Logger: log}
 	s.closers = append(s.closers, stopAll)
 	return s, nil
 }
@@ -226,4 +231,23 @@ func (s *services) apiOptions(o api.Options) api.Options {
 	o.Metrics = s.metrics
 	o.Orders = s.orders
 	return o
+}
+
+// reporters sends each IVR step to several reporters.
+type reporters []ivr.Reporter
+
+func (rs reporters) Report(ctx context.Context, st ivr.Step) {
+	for _, r := range rs {
+		r.Report(ctx, st)
+	}
+}
+
+// kbAnswers counts the FAQ answers read out on the phone, by entry and
+// version, for the editors' statistics.
+type kbAnswers struct{ q *store.AnswerQueue }
+
+func (k kbAnswers) Report(_ context.Context, st ivr.Step) {
+	if st.Event == ivr.EventKBAnswer && st.Entry != "" && st.EntryVersion > 0 {
+		k.q.Record(store.Answer{EntryID: st.Entry, Version: st.EntryVersion, Channel: store.ChannelPhone, CallID: st.CallID, At: st.At})
+	}
 }
