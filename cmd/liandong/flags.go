@@ -54,7 +54,3 @@ func isConfigError(err error) bool { return errors.Is(err, config.ErrInvalid) }
 func newLogger(e *env, cfg config.Config) (*slog.Logger, error) {
 	return logging.New(e.stderr, strings.ToLower(cfg.Log.Level), cfg.Log.Format)
 }
-
-// mustDefaultConfig is the built-in configuration, for commands that read
-// no file but log like the others.
-func mustDefaultConfig() config.Config { return config.Default() }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"liandong/gateway/pbxsim"
+	"liandong/internal/config"
 	"liandong/gateway/pbxsim/dialplan"
 )
 
@@ -77,7 +78,7 @@ func runPbxsim(ctx context.Context, e *env, args []string) error {
 			endpoints = append(endpoints, ep)
 		}
 	}
-	log, err := newLogger(e, mustDefaultConfig())
+	log, err := newLogger(e, config.Default())
 	if err != nil {
 		return err
 	}
