@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"liandong/gateway/pbxsim"
-	"liandong/internal/config"
 	"liandong/gateway/pbxsim/dialplan"
+	"liandong/internal/config"
 )
 
 // endpointFlags collects --endpoint values (pbxsim.ParseEndpoint syntax).
