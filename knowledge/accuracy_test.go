@@ -12,16 +12,16 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.92, 0.935},
+	{"testdata/kb-dev.tsv", 0.925, 0.935},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.91, 0.95},
+	{"testdata/kb-extra.tsv", 0.915, 0.955},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
-	{"testdata/kb-holdout.tsv", 0.80, 0.82},
+	{"testdata/kb-holdout.tsv", 0.805, 0.825},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.69, 0.74},
+	{"testdata/kb-fresh.tsv", 0.695, 0.745},
 	// Written before round 4 (dropped) was run on it, 30% "none".
-	{"testdata/kb-fresh2.tsv", 0.60, 0.68},
+	{"testdata/kb-fresh2.tsv", 0.615, 0.695},
 }
 
 func TestAccuracyDoesNotRegress(t *testing.T) {
