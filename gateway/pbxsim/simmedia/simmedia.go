@@ -45,6 +45,9 @@ type Config struct {
 	Fallback pbxsim.MediaSource
 	// Logger gets diagnostics; nil discards.
 	Logger *slog.Logger
+	// NoClock leaves the media clock stopped: the caller moves frames with
+	// Pacer().Tick (benchmarks, faster-than-real-time tests).
+	NoClock bool
 }
 
 // GeneratedMOH is the tone string played as music on hold when a class has no files.
@@ -110,6 +113,9 @@ func New(cfg Config) *Media {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
+	if cfg.NoClock {
+		return m
+	}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
