@@ -12,6 +12,7 @@ import (
 
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/media"
+	"liandong/gateway/pbxsim/pbxsimtest"
 	"liandong/gateway/pbxsim/simmedia"
 )
 
@@ -104,5 +105,42 @@ func TestControlSpeak(t *testing.T) {
 	}
 	if got := media.DetectDTMF(wav.Samples, wav.Rate); got != "5" {
 		t.Errorf("the other party heard digits %q, want \"5\"", got)
+	}
+}
+
+func TestDialplanPlayback(t *testing.T) {
+	dir := t.TempDir()
+	tone, _ := media.NewTone("800", 8000)
+	pcm := make([]int16, 4800) // 600 ms
+	for i := 0; i < len(pcm); i += 160 {
+		_ = tone.ReadFrame(pcm[i : i+160])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "beep.wav"), media.EncodeWAV(pcm, 8000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := pbxsim.Options{SoundsDir: dir, Routes: []pbxsim.Route{
+		{Context: "lab-internal", Exten: "beep", Steps: []string{"Answer()", "Playback(beep)", "Wait(5)"}},
+	}}
+	simmedia.Enable(&opts, simmedia.Config{})
+	s := pbxsimtest.Start(t, opts)
+	id, err := s.Call(t.Context(), pbxsim.CallSpec{To: "beep", Context: "lab-internal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	got, rate, err := s.Heard(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 1600 {
+		t.Fatalf("heard %d samples", len(got))
+	}
+	if f, p := media.DominantFrequency(got[len(got)-1600:], rate, 300, 3400, 10); f != 800 || p < 0.8 {
+		t.Errorf("Playback(beep): heard %v Hz (purity %.2f), want 800 Hz", f, p)
+	}
+	time.Sleep(700 * time.Millisecond) // the file has ended: Wait(5) is silent
+	got, _, _ = s.Heard(id)
+	if e := media.Energy(got[len(got)-1600:]); e != 0 {
+		t.Errorf("after Playback, energy %v, want silence", e)
 	}
 }
