@@ -69,8 +69,18 @@ type Media struct {
 	bridges   map[string]*bridge
 	memberOf  map[string]string // channel id -> bridge id, also for channels not up yet
 	playbacks map[string]*media.Playback
+	ended     map[string]heardAudio // what channels that hung up heard, the last EndedKept
+	endedLog  []string
 	lastURI   string // language of the last Duration asked, for the playback that follows
 	lastLang  string
+}
+
+// EndedKept is how many hung-up channels' audio Heard still returns.
+const EndedKept = 64
+
+type heardAudio struct {
+	pcm  []int16
+	rate int
 }
 
 type leg struct {
@@ -109,7 +119,7 @@ func New(cfg Config) *Media {
 		cfg: cfg, log: cfg.Logger, sounds: s,
 		pacer: media.NewPacer(media.PacerConfig{Logger: cfg.Logger}),
 		chans: map[string]*leg{}, bridges: map[string]*bridge{}, memberOf: map[string]string{},
-		playbacks: map[string]*media.Playback{},
+		playbacks: map[string]*media.Playback{}, ended: map[string]heardAudio{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
@@ -240,8 +250,23 @@ func (m *Media) ChannelGone(id string) {
 	delete(m.chans, id)
 	delete(m.memberOf, id)
 	m.mu.Unlock()
-	if l != nil {
-		l.release()
+	if l == nil {
+		return
+	}
+	l.release() // the leg is gone: its ring is written no more
+	if l.heard == nil {
+		return
+	}
+	pcm := l.heard.samples()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.ended[id]; !ok {
+		m.endedLog = append(m.endedLog, id)
+	}
+	m.ended[id] = heardAudio{pcm: pcm, rate: l.leg.Rate()}
+	if len(m.endedLog) > EndedKept {
+		delete(m.ended, m.endedLog[0])
+		m.endedLog = m.endedLog[1:]
 	}
 }
 
@@ -425,13 +450,18 @@ func (m *Media) moh(class string) media.Source {
 	return t
 }
 
-// Heard implements pbxsim.MediaIO: the most recent audio the channel heard.
+// Heard implements pbxsim.MediaIO: the most recent audio the channel heard,
+// also for the last EndedKept channels that hung up.
 func (m *Media) Heard(channelID string) ([]int16, int, error) {
 	m.mu.Lock()
 	l := m.chans[channelID]
+	e, ended := m.ended[channelID]
 	m.mu.Unlock()
+	if l == nil && ended {
+		return append([]int16(nil), e.pcm...), e.rate, nil
+	}
 	if l == nil {
-		return nil, 0, fmt.Errorf("heard %s: no media (not answered or gone): %w", channelID, pbxsim.ErrChannelNotFound)
+		return nil, 0, fmt.Errorf("heard %s: no media (never answered, or gone long ago): %w", channelID, pbxsim.ErrChannelNotFound)
 	}
 	if l.heard == nil {
 		return nil, l.leg.Rate(), nil

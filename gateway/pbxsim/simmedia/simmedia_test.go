@@ -289,15 +289,22 @@ func TestHangupReleasesLeg(t *testing.T) {
 	if got := r.m.Pacer().Stats().Legs; got != 2 {
 		t.Fatalf("legs = %d, want 2", got)
 	}
+	time.Sleep(100 * time.Millisecond) // a few frames heard
 	r.must("DELETE", "/ari/channels/"+a)
 	if got := r.m.Pacer().Stats().Legs; got != 1 {
 		t.Errorf("legs after hangup = %d, want 1", got)
 	}
-	if _, _, err := r.s.Heard(a); !errors.Is(err, pbxsim.ErrChannelNotFound) {
-		t.Errorf("Heard after hangup: %v, want ErrChannelNotFound", err)
+	if pcm, rate, err := r.s.Heard(a); err != nil || rate != 8000 || len(pcm) == 0 {
+		t.Errorf("Heard after hangup: %d samples at %d, %v; want what it heard", len(pcm), rate, err)
 	}
-	if st, _ := r.do("GET", "/sim/channels/"+a+"/heard"); st != 404 {
-		t.Errorf("GET heard after hangup = %d, want 404", st)
+	if _, _, err := r.s.Heard("nosuch"); !errors.Is(err, pbxsim.ErrChannelNotFound) {
+		t.Errorf("Heard of an unknown channel: %v, want ErrChannelNotFound", err)
+	}
+	if st, _ := r.do("GET", "/sim/channels/nosuch/heard"); st != 404 {
+		t.Errorf("GET heard of an unknown channel = %d, want 404", st)
+	}
+	if st, _ := r.do("POST", "/sim/channels/"+a+"/speak"); st != 404 {
+		t.Errorf("speak after hangup = %d, want 404", st)
 	}
 	if st, _ := r.do("POST", "/sim/channels/"+b+"/speak"); st != 400 {
 		t.Errorf("speak with no uri = %d, want 400", st)
