@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,27 @@ func TestDialplanPlayback(t *testing.T) {
 	got, _, _ = s.Heard(id)
 	if e := media.Energy(got[len(got)-1600:]); e != 0 {
 		t.Errorf("after Playback, energy %v, want silence", e)
+	}
+}
+
+func TestHTTPPlayback(t *testing.T) {
+	tone, _ := media.NewTone("1100", 8000)
+	pcm := make([]int16, 16000) // 2 s
+	for i := 0; i < len(pcm); i += 160 {
+		_ = tone.ReadFrame(pcm[i : i+160])
+	}
+	wav := media.EncodeWAV(pcm, 8000)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "audio/wav")
+		_, _ = w.Write(wav)
+	}))
+	defer hs.Close()
+	r := start(t)
+	a := r.caller()
+	r.must("POST", "/ari/channels/"+a+"/play?media=sound:"+hs.URL+"/prompts/a-long-enough-name-for-the-media-cache.wav")
+	time.Sleep(settle + 200*time.Millisecond)
+	got, rate := r.heard(a, 200*time.Millisecond)
+	if f, p := media.DominantFrequency(got, rate, 300, 3400, 10); f != 1100 || p < 0.8 {
+		t.Errorf("http sound: heard %v Hz (purity %.2f), want 1100 Hz", f, p)
 	}
 }

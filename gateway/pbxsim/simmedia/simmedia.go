@@ -60,6 +60,7 @@ type Media struct {
 	log    *slog.Logger
 	sounds *media.Sounds
 	pacer  *media.Pacer
+	ctx    context.Context // ends with Close: fetches of http sounds
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -122,7 +123,7 @@ func New(cfg Config) *Media {
 		playbacks: map[string]*media.Playback{}, ended: map[string]heardAudio{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m.cancel = cancel
+	m.ctx, m.cancel = ctx, cancel
 	if cfg.NoClock {
 		return m
 	}
@@ -360,7 +361,7 @@ func (m *Media) PlaybackStarted(playbackID, target, uri string) {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
 			defer cancel()
 			src, err := m.sounds.Open(ctx, uri, lang, rate)
 			if err != nil {
