@@ -288,7 +288,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		Event      json.RawMessage `json:"event"`
 		On         bool            `json:"on"`
 		FaultRule
-		DelayMs int `json:"delay_ms"`
+		DelayMs int    `json:"delay_ms"`
+		URI     string `json:"uri"`
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &in); err != nil {
@@ -301,6 +302,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errorsIs(err, ErrChannelNotFound), errorsIs(err, ErrEndpointNotFound):
 			status = http.StatusNotFound
+		case errorsIs(err, ErrNoMedia):
+			status = http.StatusNotImplemented
 		case errorsIs(err, ErrClosed):
 			status = http.StatusServiceUnavailable
 		}
@@ -322,6 +325,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, e)
+	case r.Method == http.MethodGet && len(segs) == 3 && segs[0] == "channels" && segs[2] == "heard":
+		if err := s.serveHeard(w, segs[1]); err != nil {
+			fail(err)
+		}
 	case r.Method == http.MethodGet && len(segs) == 2 && segs[0] == "channels":
 		info, err := s.Channel(segs[1])
 		if err != nil {
@@ -342,6 +349,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			err = s.RejectPhone(segs[1])
 		case "hold":
 			err = s.SetHold(segs[1], in.On, "")
+		case "speak":
+			err = s.Speak(segs[1], in.URI)
 		default:
 			writeErr(w, http.StatusNotFound, "unknown control operation")
 			return

@@ -217,14 +217,28 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 	case "playback":
 		var total time.Duration
 		file, _, _ := strings.Cut(args, ",")
-		for _, f := range strings.Split(file, "&") {
+		var played []string // observer playback ids, so media plays the files in turn
+		for i, f := range strings.Split(file, "&") {
 			if dur, err := s.opts.Media.Duration("sound:"+f, ch.language); err == nil && dur > 0 {
 				total += dur
 			}
 			ch.heard = append(ch.heard, "sound:"+f)
+			if o := s.opts.Observer; o != nil {
+				id := fmt.Sprintf("dialplan-%s-%d", ch.id, i)
+				o.PlaybackStarted(id, "channel:"+ch.id, "sound:"+f)
+				played = append(played, id)
+			}
 		}
 		s.mu.Unlock()
-		return d.sleep(ctx, total)
+		err := d.sleep(ctx, total)
+		if len(played) > 0 {
+			s.mu.Lock()
+			for _, id := range played {
+				s.opts.Observer.PlaybackStopped(id, "channel:"+ch.id)
+			}
+			s.mu.Unlock()
+		}
+		return err
 	case "dial":
 		s.mu.Unlock()
 		return d.dial(ctx, args)

@@ -22,6 +22,8 @@ var (
 	ErrHangup = errors.New("pbxsim: channel hung up")
 	// ErrBadInput is wrapped by errors about malformed arguments.
 	ErrBadInput = errors.New("pbxsim: bad input")
+	// ErrNoMedia is returned by Heard and Speak when the server runs without real media.
+	ErrNoMedia = errors.New("pbxsim: real media not enabled")
 )
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }

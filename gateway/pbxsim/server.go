@@ -171,6 +171,7 @@ func (s *Server) close() error {
 		cancel()
 	}
 	s.wg.Wait()
+	s.closeObserver()
 	return nil
 }
 
