@@ -297,7 +297,7 @@ func startPbxsimChild(ctx context.Context, sounds string) (base string, wait fun
 		return "", nil, fmt.Errorf("bench: find own binary: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, exe, "pbxsim", "--listen", "127.0.0.1:0", "--user", "bench", "--password", "bench",
-		"--sounds", sounds, "--app", "liandong")
+		"--sounds", sounds, "--app", "liandong", "--no-media")
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+fmt.Sprint(runtime.GOMAXPROCS(0)))
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"liandong/configs"
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/dialplan"
+	"liandong/gateway/pbxsim/simmedia"
 	"liandong/internal/config"
 	"liandong/internal/redisproc"
 )
@@ -84,13 +85,16 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo: built-in dialplan: %w", err)
 	}
 	dp.SetGlobal("ARI_APP", cfg.ARI.Application)
-	sim := pbxsim.New(pbxsim.Options{
+	simOpts := pbxsim.Options{
 		User: cfg.ARI.User, Password: password,
 		Endpoints: pbxsim.LabEndpoints(),
 		Dialplan:  pbxsim.ExtensionsDialplan(dp, log),
 		SoundsDir: simSounds,
 		Logger:    log,
-	})
+	}
+	// Real audio, so what a caller heard can be fetched as a wav.
+	simmedia.Enable(&simOpts, simmedia.Config{SoundsDir: simSounds, Logger: log})
+	sim := pbxsim.New(simOpts)
 	// The emulator lives as long as the demo; it is closed below, after
 	// the gateway has let go of it.
 	if err := sim.Start(context.WithoutCancel(ctx), *pbxListen); err != nil {
@@ -121,6 +125,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(w, "  emulated Asterisk: %s/ari  (user %s, password %s)\n", sim.URL(), cfg.ARI.User, password)
 		fmt.Fprintf(w, "  Redis:             %s (%s)\n", redisURL, redisKind)
 		fmt.Fprintf(w, "  place a call:      curl -X POST %s/sim/calls -d '{\"to\":\"12345\",\"caller_number\":\"13800138000\"}'\n", sim.URL())
+		fmt.Fprintf(w, "  press a key:       curl -X POST %s/sim/channels/ID/dtmf -d '{\"digits\":\"1\"}'\n", sim.URL())
+		fmt.Fprintf(w, "  hear the call:     curl -o heard.wav %s/sim/channels/ID/heard\n", sim.URL())
 	})
 }
 

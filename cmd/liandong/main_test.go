@@ -227,6 +227,25 @@ func TestDemoServesHealth(t *testing.T) {
 			if !strings.Contains(heard, "sound:liandong/welcome") {
 				t.Errorf("the caller did not hear the greeting: %s\n%s", heard, errb)
 			}
+			// And what the caller heard is real audio: the spoken greeting.
+			resp, err = http.Get(chURL + "/heard")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wav, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || len(wav) < 44 || string(wav[:4]) != "RIFF" {
+				t.Fatalf("heard audio: status %d, %d bytes", resp.StatusCode, len(wav))
+			}
+			loud := 0
+			for i := 44; i+1 < len(wav); i += 2 {
+				if v := int16(uint16(wav[i]) | uint16(wav[i+1])<<8); v > 1000 || v < -1000 {
+					loud++
+				}
+			}
+			if loud < 100 {
+				t.Errorf("the caller heard silence (%d loud samples in %d bytes)", loud, len(wav))
+			}
 			cancel()
 			select {
 			case code := <-done:

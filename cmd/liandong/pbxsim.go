@@ -8,6 +8,7 @@ import (
 
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/dialplan"
+	"liandong/gateway/pbxsim/simmedia"
 	"liandong/internal/config"
 )
 
@@ -43,6 +44,8 @@ func runPbxsim(ctx context.Context, e *env, args []string) error {
 	sounds := fs.String("sounds", "", "sounds `DIR`: sound:NAME plays DIR/NAME.wav")
 	var eps endpointFlags
 	fs.Var(&eps, "endpoint", "a phone, `TECH/RES=BEHAVIOUR[;context=CTX][;callerid=Name <num>]` (repeatable), e.g. PJSIP/1001=answer:800ms;context=from-agents")
+	moh := fs.String("moh", "", "music-on-hold `DIR`: class C plays DIR/C/*.wav (a generated tune when empty)")
+	noMedia := fs.Bool("no-media", false, "no audio: playbacks only take their time (lighter, for load tests)")
 	writeTimeout := fs.Duration("write-timeout", 100*time.Millisecond, "drop an event socket that does not read for this long (http.conf websocket_write_timeout)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -82,14 +85,19 @@ func runPbxsim(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sim := pbxsim.New(pbxsim.Options{
+	opts := pbxsim.Options{
 		User: *user, Password: *password,
 		Endpoints:    endpoints,
 		Dialplan:     pbxsim.ExtensionsDialplan(dp, log),
 		SoundsDir:    *sounds,
 		WriteTimeout: *writeTimeout,
 		Logger:       log,
-	})
+	}
+	if !*noMedia {
+		// Real audio: playbacks, bridges, music on hold, externalMedia RTP.
+		simmedia.Enable(&opts, simmedia.Config{SoundsDir: *sounds, MOHDir: *moh, Logger: log})
+	}
+	sim := pbxsim.New(opts)
 	if err := sim.Start(context.WithoutCancel(ctx), *listen); err != nil {
 		return err
 	}
