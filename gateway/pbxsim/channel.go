@@ -126,9 +126,44 @@ func (s *Server) setState(ch *channel, state string) {
 }
 
 func (s *Server) setVar(ch *channel, name, value string) {
+	// Writing the caller id or connected line functions changes the
+	// party, as in Asterisk: ChannelCallerId / ChannelConnectedLine, not a
+	// ChannelVarset.
+	switch name {
+	case "CALLERID(num)", "CALLERID(name)", "CALLERID(all)":
+		setParty(&ch.caller, name, value)
+		ev := evCallerID{s.base("ChannelCallerId"), 0, "Presentation Allowed, Not Screened", ch.model()}
+		s.chanEvent(ch, &ev)
+		return
+	case "CONNECTEDLINE(num)", "CONNECTEDLINE(name)", "CONNECTEDLINE(all)":
+		setParty(&ch.connected, name, value)
+		ev := evChannel{s.base("ChannelConnectedLine"), ch.model()}
+		s.chanEvent(ch, &ev)
+		return
+	}
 	ch.vars[name] = value
 	ev := evVarset{s.base("ChannelVarset"), name, value, ch.model()}
 	s.chanEvent(ch, &ev)
+}
+
+// evCallerID is ChannelCallerId.
+type evCallerID struct {
+	eventBase
+	Presentation    int           `json:"caller_presentation"`
+	PresentationTxt string        `json:"caller_presentation_txt"`
+	Channel         *ChannelModel `json:"channel"`
+}
+
+// setParty writes FUNC(num), FUNC(name) or FUNC(all) ("Name" <num>).
+func setParty(p *CallerID, fn, value string) {
+	switch {
+	case strings.HasSuffix(fn, "(num)"):
+		p.Number = value
+	case strings.HasSuffix(fn, "(name)"):
+		p.Name = value
+	default:
+		*p = parseCallerID(value)
+	}
 }
 
 // getVar answers GET /variable, including the dialplan functions a client meets.
