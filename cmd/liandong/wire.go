@@ -77,7 +77,7 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 	// The call log: never waits on Redis; spools while Redis is down.
 	s.callLog, err = calllog.Open(ctx, rdb, calllog.Options{
 		Prefix: cfg.Redis.KeyPrefix, SpoolDir: cfg.CallLog.SpoolDir,
-		MaxLen: cfg.CallLog.StreamMaxLen, Retention: cfg.CallLog.RecordTTL.D(), Logger: log,
+		MaxLen: cfg.CallLog.StreamMaxLen, MinIDAge: cfg.CallLog.StreamMaxAge.D(), Retention: cfg.CallLog.RecordTTL.D(), Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open the call log: %w", err)

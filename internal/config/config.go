@@ -174,6 +174,9 @@ type CallLog struct {
 	SpoolDir string `yaml:"spool_dir"`
 	// StreamMaxLen trims each stream to about this many entries (0: no trim).
 	StreamMaxLen int64 `yaml:"stream_max_len"`
+	// StreamMaxAge trims entries older than this instead (XADD MINID; 0:
+	// none). At most one of stream_max_len and stream_max_age is set.
+	StreamMaxAge Duration `yaml:"stream_max_age"`
 	// RecordTTL is how long a call record hash is kept after the call ends.
 	RecordTTL Duration `yaml:"record_ttl"`
 	// Hotlines are the lines with their own streams (events, work orders,
@@ -476,6 +479,12 @@ func (c *Config) Validate() error {
 	}
 	if c.CallLog.SpoolDir == "" {
 		bad("calllog.spool_dir", "", "must name a directory for events kept while Redis is down")
+	}
+	if c.CallLog.StreamMaxLen > 0 && c.CallLog.StreamMaxAge > 0 {
+		bad("calllog.stream_max_age", c.CallLog.StreamMaxAge.String(), "set either stream_max_len or stream_max_age (use 0 for the other)")
+	}
+	if c.CallLog.StreamMaxAge < 0 {
+		bad("calllog.stream_max_age", c.CallLog.StreamMaxAge.String(), "must be 0 (no age trimming) or a positive duration")
 	}
 	if c.CallLog.StreamMaxLen < 0 {
 		bad("calllog.stream_max_len", fmt.Sprint(c.CallLog.StreamMaxLen), "must be 0 (no trimming) or positive")

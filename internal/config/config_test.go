@@ -135,6 +135,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 			want: []string{"redis.mode", "single, sentinel, cluster"}},
 		{name: "unknown key in list item", file: "queues:\n  - name: a\n    max_wait: 1m\n    ring_timeout: 1s\n    colour: red\n",
 			want: []string{"queues[0].colour", "unknown key"}},
+		{name: "two trimming rules", file: "calllog:\n  stream_max_len: 10\n  stream_max_age: 24h\n",
+			want: []string{"calllog.stream_max_age", "either"}},
 		{name: "broken yaml", file: "http: [\n",
 			want: []string{"liandong.yaml"}},
 	}
