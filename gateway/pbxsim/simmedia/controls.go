@@ -3,6 +3,7 @@ package simmedia
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"liandong/gateway/pbxsim"
@@ -26,8 +27,9 @@ type liveRec struct {
 	paused bool
 	muted  bool
 	zero   [media.MaxFrameSamples]int16
-	remove func()     // the tap
-	bleg   *media.Leg // bridge recordings: the Recorder participant's leg
+	remove func()       // the tap
+	bleg   *media.Leg   // bridge recordings: the Recorder participant's leg
+	srcIn  *atomic.Bool // channel recordings: the channel is muted "in"
 }
 
 // WriteFrame implements media.Sink: a paused recording skips audio, a muted
@@ -36,6 +38,8 @@ func (r *liveRec) WriteFrame(frame []int16) error {
 	r.mu.Lock()
 	paused, muted := r.paused, r.muted
 	r.mu.Unlock()
+	// Asterisk drops what a channel muted "in" says before anything reads it.
+	muted = muted || (r.srcIn != nil && r.srcIn.Load())
 	switch {
 	case paused:
 		return nil
@@ -73,6 +77,7 @@ func (m *Media) Mute(channelID, dir string) {
 	defer m.mu.Unlock()
 	m.muted[channelID] = dirOf(dir)
 	if l := m.chans[channelID]; l != nil {
+		l.mutedIn.Store(dirOf(dir)&media.DirIn != 0)
 		l.leg.Unmute(media.DirBoth)
 		l.leg.Mute(dirOf(dir))
 	}
@@ -140,6 +145,7 @@ func (m *Media) startRec(id, target string) {
 		if l == nil {
 			return
 		}
+		r.srcIn = &l.mutedIn // before the tap: the pacer reads it from then on
 		r.remove = l.leg.Tap(media.DirIn, r)
 	case "bridge":
 		b := m.bridges[tid]

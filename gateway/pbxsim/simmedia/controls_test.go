@@ -177,6 +177,26 @@ func TestRecordingPausedAndMuted(t *testing.T) {
 	}
 }
 
+func TestRecordingOfChannelMutedIn(t *testing.T) {
+	r := start(t)
+	a, _ := r.pair("")
+	r.must("POST", "/ari/channels/"+a+"/record?name=rec3&format=wav")
+	time.Sleep(300 * time.Millisecond)
+	r.must("POST", "/ari/channels/"+a+"/mute?direction=in")
+	time.Sleep(300 * time.Millisecond)
+	r.must("POST", "/ari/recordings/live/rec3/stop")
+	pcm := decode(t, "wav", r.must("GET", "/ari/recordings/stored/rec3/file"))
+	if len(pcm) < 4000 {
+		t.Fatalf("recorded %d samples", len(pcm))
+	}
+	if e := media.Energy(pcm[len(pcm)-1200:]); e != 0 {
+		t.Errorf("a channel muted in was recorded with energy %v, want silence", e)
+	}
+	if !hears(pcm[:1600], 8000, 697) {
+		t.Errorf("the recording before mute misses the channel's voice")
+	}
+}
+
 func TestSnoopAudio(t *testing.T) {
 	tests := []struct {
 		spy       string

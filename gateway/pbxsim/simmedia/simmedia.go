@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"liandong/gateway/pbxsim"
@@ -95,6 +96,7 @@ type leg struct {
 	said    media.Source // what it says (Speak, received RTP), nil: silence
 	whisper media.Source // a snoop whispering "in" into it
 	cleanup []func()     // a snoop channel's taps on its target; run unlocked
+	mutedIn atomic.Bool  // ARI mute "in": its channel recordings keep silence
 }
 
 // resay sets what l says: its own voice plus a snoop's whisper; m.mu held.
@@ -267,6 +269,7 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 	}
 	m.chans[ch.ID] = l
 	l.leg.Mute(m.muted[ch.ID])
+	l.mutedIn.Store(m.muted[ch.ID]&media.DirIn != 0)
 	if b := m.bridges[m.memberOf[ch.ID]]; b != nil {
 		b.mix.Add(l.leg, b.opts[ch.ID])
 	}
