@@ -186,6 +186,9 @@ func (s *Server) hAddChannel(w http.ResponseWriter, _ *http.Request, ids []strin
 				s.leaveBridge(ch, false)
 			}
 			s.joinBridge(b, ch)
+			if c := s.controls(); c != nil && (p.get("role") == "announcer" || p.get("mute") == "true") {
+				c.BridgeRole(b.id, ch.id, p.get("role") == "announcer", p.get("mute") == "true")
+			}
 		}
 		noContent(w)
 	})

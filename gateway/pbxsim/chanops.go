@@ -127,6 +127,29 @@ func muteDirection(p *params) (string, bool) {
 	return "", false
 }
 
+// muteJoin is the mute state after muting (on) or unmuting dir: Asterisk keeps the
+// two directions apart, so unmuting "in" leaves "out" muted.
+func muteJoin(cur, dir string, on bool) string {
+	bits := func(d string) int {
+		switch d {
+		case "in":
+			return 1
+		case "out":
+			return 2
+		case "both":
+			return 3
+		}
+		return 0
+	}
+	b := bits(cur)
+	if on {
+		b |= bits(dir)
+	} else {
+		b &^= bits(dir)
+	}
+	return [...]string{"", "in", "out", "both"}[b]
+}
+
 func (s *Server) hMute(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
 	s.withChan(w, ids[0], true, func(ch *channel) {
 		d, ok := muteDirection(p)
@@ -134,18 +157,25 @@ func (s *Server) hMute(w http.ResponseWriter, _ *http.Request, ids []string, p *
 			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
 			return
 		}
-		ch.muted = d
+		ch.muted = muteJoin(ch.muted, d, true)
+		if c := s.controls(); c != nil {
+			c.Mute(ch.id, ch.muted)
+		}
 		noContent(w)
 	})
 }
 
 func (s *Server) hUnmute(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
 	s.withChan(w, ids[0], true, func(ch *channel) {
-		if _, ok := muteDirection(p); !ok {
+		d, ok := muteDirection(p)
+		if !ok {
 			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
 			return
 		}
-		ch.muted = ""
+		ch.muted = muteJoin(ch.muted, d, false)
+		if c := s.controls(); c != nil {
+			c.Mute(ch.id, ch.muted)
+		}
 		noContent(w)
 	})
 }

@@ -67,3 +67,29 @@ func (s *Server) obsBridge(b *bridge, gone bool) {
 		o.BridgeChanged(b.id, b.kind, ids)
 	}
 }
+
+// MediaControls is optionally implemented by a MediaObserver that applies the
+// audio side of mute, bridge roles, recordings and snoops (package simmedia).
+// As MediaObserver: called under the server's lock, must return at once.
+type MediaControls interface {
+	// Mute: the channel is now muted in dir ("in", "out", "both"; "": not muted).
+	Mute(channelID, dir string)
+	// BridgeRole: the channel joined the bridge as announcer and/or muted (addChannel).
+	BridgeRole(bridgeID, channelID string, announcer, mute bool)
+	// Recording: recording id (unique per live recording) of target ("channel:ID",
+	// "bridge:ID") is now in state: "recording", "paused", "unpaused", "muted",
+	// "unmuted", then "done" (kept: RecordedAudio returns it) or "canceled".
+	Recording(id, target, state string)
+	// Snoop: channel snoopID spies on targetID (spy and whisper: "in", "out", "both",
+	// "none" or "").
+	Snoop(snoopID, targetID, spy, whisper string)
+	// RecordedAudio returns a finished recording's audio, when kept. Called without
+	// the server's lock.
+	RecordedAudio(id string) (pcm []int16, rate int, ok bool)
+}
+
+// controls is the observer's MediaControls, or nil.
+func (s *Server) controls() MediaControls {
+	c, _ := s.opts.Observer.(MediaControls)
+	return c
+}

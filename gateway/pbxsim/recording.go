@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"liandong/gateway/pbxsim/media"
 )
 
 // LiveRecordingModel is Asterisk's LiveRecording model.
@@ -34,12 +36,21 @@ type recording struct {
 	paused               time.Duration
 	pausedAt             time.Time
 	timer                *time.Timer
-	recorder             bool // added the bridge's Recorder participant
+	recorder             bool   // added the bridge's Recorder participant
+	key                  string // the media's id of this recording (MediaControls)
+}
+
+// mediaState tells the media of r's new state.
+func (s *Server) mediaState(r *recording, state string) {
+	if c := s.controls(); c != nil {
+		c.Recording(r.key, r.target, state)
+	}
 }
 
 type stored struct {
 	format   string
 	duration time.Duration
+	key      string // the media's recording id: its audio (RecordedAudio)
 }
 
 type evRecording struct {
@@ -144,6 +155,9 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	w.Header().Set("Location", "/ari/recordings/live/"+name)
 	writeJSON(w, http.StatusCreated, r.model(false))
 	r.state, r.started = "recording", time.Now()
+	s.recSeq++
+	r.key = name + "#" + strconv.Itoa(s.recSeq)
+	s.mediaState(r, "recording")
 	s.recEvent(r, "RecordingStarted", false)
 	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
 		r.timer = s.after(time.Duration(n)*time.Second, func() { s.finishRecording(r, "done") })
@@ -159,8 +173,9 @@ func (s *Server) finishRecording(r *recording, state string) {
 	delete(s.recordings, r.name)
 	d := r.elapsed()
 	r.state = state
+	s.mediaState(r, state)
 	if state == "done" {
-		s.stored[r.name] = stored{format: r.format, duration: d}
+		s.stored[r.name] = stored{format: r.format, duration: d, key: r.key}
 	}
 	s.recEvent(r, "RecordingFinished", true)
 	if r.ch != nil {
@@ -223,6 +238,7 @@ func (s *Server) hLivePause(w http.ResponseWriter, _ *http.Request, ids []string
 	s.withLive(w, ids[0], func(r *recording) {
 		if r.pausedAt.IsZero() {
 			r.pausedAt, r.state = time.Now(), "paused"
+			s.mediaState(r, "paused")
 		}
 		noContent(w)
 	})
@@ -233,13 +249,21 @@ func (s *Server) hLiveUnpause(w http.ResponseWriter, _ *http.Request, ids []stri
 		if !r.pausedAt.IsZero() {
 			r.paused += time.Since(r.pausedAt)
 			r.pausedAt, r.state = time.Time{}, "recording"
+			s.mediaState(r, "unpaused")
 		}
 		noContent(w)
 	})
 }
 
-func (s *Server) hLiveMute(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withLive(w, ids[0], func(r *recording) { noContent(w) })
+func (s *Server) hLiveMute(w http.ResponseWriter, req *http.Request, ids []string, _ *params) {
+	s.withLive(w, ids[0], func(r *recording) {
+		if req.Method == http.MethodDelete {
+			s.mediaState(r, "unmuted")
+		} else {
+			s.mediaState(r, "muted")
+		}
+		noContent(w)
+	})
 }
 
 func (s *Server) hStoredList(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
@@ -290,8 +314,28 @@ func (s *Server) hStoredCopy(w http.ResponseWriter, _ *http.Request, ids []strin
 	})
 }
 
-// hStoredFile serves the recording as silence of its length (wav: 8 kHz 16-bit mono).
+// hStoredFile serves the recording's audio in its format when the media kept it
+// (simmedia), else silence of its length (wav: 8 kHz 16-bit mono).
 func (s *Server) hStoredFile(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
+	s.mu.Lock()
+	st, ok := s.stored[ids[0]]
+	s.mu.Unlock()
+	if c := s.controls(); ok && c != nil {
+		// Asked without s.mu: the media takes its own lock only.
+		if pcm, rate, kept := c.RecordedAudio(st.key); kept {
+			data, _, err := media.EncodeRecording(st.format, media.Audio{Samples: pcm, Rate: rate})
+			if err == nil {
+				ct := "application/octet-stream"
+				if strings.HasPrefix(st.format, "wav") {
+					ct = "audio/wav"
+				}
+				w.Header().Set("Content-Type", ct)
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(data)
+				return
+			}
+		}
+	}
 	s.withStored(w, ids[0], func(st stored) {
 		n := int(st.duration / time.Second * 16000)
 		n = min(max(n, 0), 16000*3600)
@@ -358,6 +402,9 @@ func (s *Server) snoop(w http.ResponseWriter, target, id string, p *params) {
 		s.markAnswered(ch)
 		ch.snooped = t
 		t.snoops = append(t.snoops, ch)
+		if c := s.controls(); c != nil {
+			c.Snoop(ch.id, t.id, p.get("spy"), p.get("whisper"))
+		}
 		args := splitArgs(p.get("appArgs"))
 		ch.dp = DialplanCEP{Context: "default", Exten: "s", Priority: 1, AppName: "Stasis",
 			AppData: strings.Join(append([]string{appName}, args...), ",")}

@@ -33,6 +33,7 @@ type Server struct {
 	pjsipSeq   int
 	localSeq   int
 	snoopSeq   int
+	recSeq     int
 	recordings map[string]*recording
 	stored     map[string]stored
 	devices    map[string]string

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"liandong/gateway/pbxsim"
@@ -74,6 +75,10 @@ type Media struct {
 	endedLog  []string
 	lastURI   string // language of the last Duration asked, for the playback that follows
 	lastLang  string
+	muted     map[string]media.Direction // ARI mute, also for channels not up yet
+	recs      map[string]*liveRec        // live recordings by the core's id
+	stored    map[string]media.Audio     // finished recordings, the last RecordingsKept
+	storedLog []string
 }
 
 // EndedKept is how many hung-up channels' audio Heard still returns.
@@ -85,16 +90,33 @@ type heardAudio struct {
 }
 
 type leg struct {
-	leg   *media.Leg
-	heard *ring // nil when HeardLimit < 0
-	rtp   *rtpPort
+	leg     *media.Leg
+	heard   *ring // nil when HeardLimit < 0
+	rtp     *rtpPort
+	said    media.Source // what it says (Speak, received RTP), nil: silence
+	whisper media.Source // a snoop whispering "in" into it
+	cleanup []func()     // a snoop channel's taps on its target; run unlocked
+	mutedIn atomic.Bool  // ARI mute "in": its channel recordings keep silence
+}
+
+// resay sets what l says: its own voice plus a snoop's whisper; m.mu held.
+func (l *leg) resay() {
+	switch {
+	case l.whisper == nil:
+		l.leg.Say(l.said, nil)
+	case l.said == nil:
+		l.leg.Say(l.whisper, nil)
+	default:
+		l.leg.Say(media.MixSources(l.said, l.whisper), nil)
+	}
 }
 
 type bridge struct {
 	mix     *media.Mixer
 	kind    string
 	members map[string]bool
-	moh     string // class started by ARI moh, "" none
+	opts    map[string]media.MemberOptions // addChannel role / mute
+	moh     string                         // class started by ARI moh, "" none
 }
 
 var (
@@ -121,6 +143,7 @@ func New(cfg Config) *Media {
 		pacer: media.NewPacer(media.PacerConfig{Logger: cfg.Logger}),
 		chans: map[string]*leg{}, bridges: map[string]*bridge{}, memberOf: map[string]string{},
 		playbacks: map[string]*media.Playback{}, ended: map[string]heardAudio{},
+		muted: map[string]media.Direction{}, recs: map[string]*liveRec{}, stored: map[string]media.Audio{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.ctx, m.cancel = ctx, cancel
@@ -165,8 +188,13 @@ func (m *Media) Close() error {
 	m.closed = true
 	legs := m.chans
 	m.chans = map[string]*leg{}
+	recs := m.recs
+	m.recs = map[string]*liveRec{}
 	m.mu.Unlock()
 	m.cancel()
+	for _, r := range recs {
+		r.stop()
+	}
 	for _, l := range legs {
 		l.release()
 	}
@@ -230,6 +258,7 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 	if ch.RTP != nil && f.Codec != 0 {
 		p := newRTPPort(ch.RTP, ch.Remote, f, m.log)
 		l.rtp = p
+		l.said = p.in
 		l.leg.Say(p.in, nil)
 		l.leg.SetSink(p)
 		m.wg.Add(1)
@@ -239,8 +268,10 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 		}()
 	}
 	m.chans[ch.ID] = l
+	l.leg.Mute(m.muted[ch.ID])
+	l.mutedIn.Store(m.muted[ch.ID]&media.DirIn != 0)
 	if b := m.bridges[m.memberOf[ch.ID]]; b != nil {
-		b.mix.Add(l.leg, media.MemberOptions{})
+		b.mix.Add(l.leg, b.opts[ch.ID])
 	}
 }
 
@@ -250,9 +281,13 @@ func (m *Media) ChannelGone(id string) {
 	l := m.chans[id]
 	delete(m.chans, id)
 	delete(m.memberOf, id)
+	delete(m.muted, id)
 	m.mu.Unlock()
 	if l == nil {
 		return
+	}
+	for _, f := range l.cleanup {
+		f()
 	}
 	l.release() // the leg is gone: its ring is written no more
 	if l.heard == nil {
@@ -296,7 +331,7 @@ func (m *Media) BridgeChanged(bridgeID, kind string, ids []string) {
 		if kind == "holding" {
 			mode = media.Holding
 		}
-		b = &bridge{mix: m.pacer.NewMixer(mode), kind: kind, members: map[string]bool{}}
+		b = &bridge{mix: m.pacer.NewMixer(mode), kind: kind, members: map[string]bool{}, opts: map[string]media.MemberOptions{}}
 		m.bridges[bridgeID] = b
 		if kind == "holding" {
 			// Asterisk's holding bridge plays MOH to its participants by default.
@@ -311,7 +346,7 @@ func (m *Media) BridgeChanged(bridgeID, kind string, ids []string) {
 		}
 		m.memberOf[id] = bridgeID
 		if l := m.chans[id]; l != nil {
-			b.mix.Add(l.leg, media.MemberOptions{})
+			b.mix.Add(l.leg, b.opts[id])
 		}
 	}
 	for id := range b.members {
@@ -321,6 +356,7 @@ func (m *Media) BridgeChanged(bridgeID, kind string, ids []string) {
 		if m.memberOf[id] == bridgeID {
 			delete(m.memberOf, id)
 		}
+		delete(b.opts, id)
 		if l := m.chans[id]; l != nil {
 			b.mix.Remove(l.leg)
 		}
@@ -487,6 +523,9 @@ func (m *Media) Speak(channelID, uri string) error {
 		}
 		return fmt.Errorf("speak %s: %w", channelID, err)
 	}
-	l.leg.Say(src, nil)
+	m.mu.Lock()
+	l.said = src
+	l.resay()
+	m.mu.Unlock()
 	return nil
 }
