@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/coder/websocket"
 
 	"liandong/gateway/pbxsim"
+	"liandong/gateway/pbxsim/media"
 	"liandong/gateway/pbxsim/pbxsimtest"
 )
 
@@ -502,21 +502,7 @@ func (r *replayer) mediaServer() string {
 
 // testWAV is an 8 kHz 16-bit mono WAV of silence lasting d.
 func testWAV(d time.Duration) []byte {
-	n := int(int64(d) * 16000 / int64(time.Second))
-	b := make([]byte, 44+n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 8000)
-	binary.LittleEndian.PutUint32(b[28:], 16000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(n))
-	return b
+	return media.EncodeWAV(make([]int16, int(int64(d)*8000/int64(time.Second))), 8000)
 }
 
 func replay(t *testing.T, file string) []string {

@@ -1,7 +1,6 @@
 package pbxsim
 
 import (
-	"encoding/binary"
 	"net/http"
 	"sort"
 	"strconv"
@@ -337,21 +336,10 @@ func (s *Server) hStoredFile(w http.ResponseWriter, _ *http.Request, ids []strin
 		}
 	}
 	s.withStored(w, ids[0], func(st stored) {
-		n := int(st.duration / time.Second * 16000)
-		n = min(max(n, 0), 16000*3600)
-		buf := make([]byte, 44+n)
-		copy(buf, "RIFF")
-		binary.LittleEndian.PutUint32(buf[4:], uint32(36+n))
-		copy(buf[8:], "WAVEfmt ")
-		binary.LittleEndian.PutUint32(buf[16:], 16)
-		binary.LittleEndian.PutUint16(buf[20:], 1)
-		binary.LittleEndian.PutUint16(buf[22:], 1)
-		binary.LittleEndian.PutUint32(buf[24:], 8000)
-		binary.LittleEndian.PutUint32(buf[28:], 16000)
-		binary.LittleEndian.PutUint16(buf[32:], 2)
-		binary.LittleEndian.PutUint16(buf[34:], 16)
-		copy(buf[36:], "data")
-		binary.LittleEndian.PutUint32(buf[40:], uint32(n))
+		// Silence of the recording's length, 8 kHz 16-bit mono.
+		n := int(st.duration / time.Second * 8000)
+		n = min(max(n, 0), 8000*3600)
+		buf := media.EncodeWAV(make([]int16, n), 8000)
 		ct := "audio/wav"
 		if !strings.HasPrefix(st.format, "wav") {
 			ct = "application/octet-stream"
