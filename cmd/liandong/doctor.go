@@ -115,8 +115,11 @@ func checkARI(ctx context.Context, cfg config.Config, base string, timeout time.
 	switch resp.StatusCode {
 	case http.StatusOK:
 		// REST answers; now the event socket, where calls arrive.
+		// A socket under the gateway's own application name would take the
+		// application away from a running gateway (ApplicationReplaced):
+		// the probe uses a name of its own.
 		node := ari.NodeConfig{Name: base, URL: ariBase(base) + "/ari", Username: cfg.ARI.User,
-			Password: cfg.ARI.Password.Reveal(), App: cfg.ARI.Application}
+			Password: cfg.ARI.Password.Reveal(), App: cfg.ARI.Application + "-doctor"}
 		if _, err := ari.Probe(ctx, node, ari.Options{RequestTimeout: timeout, DialTimeout: timeout}); err != nil {
 			c.err = fmt.Errorf("REST answers but the event socket does not: %w", err)
 			c.fix = "check ari.application (" + cfg.ARI.Application + ") and that http.conf allows WebSocket upgrades on /ari/events"
