@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/pbxsimtest"
@@ -413,5 +416,29 @@ func TestBenchCalllogJSON(t *testing.T) {
 	}
 	if r.Events != 5000 || r.EventsPerS == nil || r.Lost == nil || *r.Lost != 0 || r.Duplicated == nil || *r.Duplicated != 0 {
 		t.Errorf("result = %s", out)
+	}
+}
+
+// doctor must not take the application from a running gateway: its probe
+// socket uses a name of its own, so the gateway's socket hears nothing.
+func TestDoctorLeavesTheGatewaysApplication(t *testing.T) {
+	sim := pbxsimtest.Start(t, pbxsim.Options{User: "liandong", Password: "secret"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hdr := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("liandong:secret"))}}
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(sim.URL(), "http")+"/ari/events?app=liandong", &websocket.DialOptions{HTTPHeader: hdr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	e, out, _ := newEnv("LIANDONG_ARI_PASSWORD=secret")
+	run(context.Background(), e, []string{"doctor", "--ari-url", sim.URL(), "--redis-url", "redis://127.0.0.1:1/0", "--timeout", "1s"})
+	if !strings.Contains(out.String(), "ok    Asterisk ARI") {
+		t.Fatalf("doctor did not reach the emulator:\n%s", out)
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer rcancel()
+	if _, b, err := ws.Read(rctx); err == nil {
+		t.Errorf("the gateway's socket got %s while doctor ran", b)
 	}
 }
