@@ -93,3 +93,10 @@ func (s *Server) controls() MediaControls {
 	c, _ := s.opts.Observer.(MediaControls)
 	return c
 }
+
+// RecordingSilencer is optionally implemented by MediaControls: how long a live
+// recording's audio (id as in Recording) has been silent, energy-based, for
+// maxSilenceSeconds. Called under the server's lock: must return at once.
+type RecordingSilencer interface {
+	RecordingSilence(id string) (time.Duration, bool)
+}

@@ -10,7 +10,10 @@ import (
 	"liandong/gateway/pbxsim/media"
 )
 
-var _ pbxsim.MediaControls = (*Media)(nil)
+var (
+	_ pbxsim.MediaControls     = (*Media)(nil)
+	_ pbxsim.RecordingSilencer = (*Media)(nil)
+)
 
 // RecordingLimit is the longest a recording keeps (Asterisk's is unbounded; a
 // test emulator needs a bound).
@@ -227,4 +230,16 @@ func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 			m.mu.Unlock()
 		})
 	}
+}
+
+// RecordingSilence implements pbxsim.RecordingSilencer: how long the live
+// recording's audio has been silent (mean amplitude under media.SilenceThreshold).
+func (m *Media) RecordingSilence(id string) (time.Duration, bool) {
+	m.mu.Lock()
+	r := m.recs[id]
+	m.mu.Unlock()
+	if r == nil {
+		return 0, false
+	}
+	return r.rec.TrailingSilence(), true
 }
