@@ -99,3 +99,44 @@ func TestRecordMaxSilence(t *testing.T) {
 	}
 	_ = b
 }
+
+func TestPlayStoredRecording(t *testing.T) {
+	r := start(t)
+	a, _ := r.pair("")
+	quiet := r.caller()
+	r.must("POST", "/ari/channels/"+a+"/record?name=said&format=wav")
+	time.Sleep(800 * time.Millisecond)
+	r.must("POST", "/ari/recordings/live/said/stop")
+	r.must("POST", "/ari/recordings/stored/said/copy?destinationRecordingName=said2")
+	tests := []struct {
+		name, uri string
+		hear      bool
+		state     string
+	}{
+		{"stored", "recording:said", true, "done"},
+		{"copy", "recording:said2", true, "done"},
+		{"unknown", "recording:nope", false, "failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "pb-" + tc.name
+			r.must("POST", "/ari/channels/"+quiet+"/play/"+id+"?media="+tc.uri)
+			time.Sleep(300 * time.Millisecond)
+			pcm, rate := r.heard(quiet, 160*time.Millisecond)
+			if got := hears(pcm, rate, 697); got != tc.hear {
+				t.Errorf("heard the recorded 697 Hz: %v, want %v (level %.3f)", got, tc.hear, level(pcm, rate, 697))
+			}
+			ev := r.waitEvent("PlaybackFinished", id, 1, 2*time.Second)
+			if ev == nil {
+				t.Fatal("no PlaybackFinished")
+			}
+			if st := ev["playback"].(map[string]any)["state"]; st != tc.state {
+				t.Errorf("PlaybackFinished state %v, want %s", st, tc.state)
+			}
+		})
+	}
+	time.Sleep(settle)
+	if pcm, _ := r.heard(quiet, 200*time.Millisecond); hears(pcm, 8000, 697) {
+		t.Error("the recording still plays after PlaybackFinished")
+	}
+}

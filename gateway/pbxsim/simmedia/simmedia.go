@@ -412,6 +412,14 @@ func (m *Media) PlaybackStarted(playbackID, target, uri string) {
 		m.playbacks[playbackID] = nil
 		return
 	}
+	if key, ok := strings.CutPrefix(uri, "recording:"); ok {
+		if a, kept := m.stored[key]; kept {
+			// A stored recording kept in memory (the core names it by its id).
+			src := media.ConvertRate(media.NewPCM(a.Samples, a.Rate), rate)
+			m.play(playbackID, l, b, src)
+			return
+		}
+	}
 	src, err := m.sounds.Open(context.Background(), uri, lang, rate)
 	if err != nil {
 		return // the core fails or times the playback; the channel hears silence

@@ -35,7 +35,7 @@ type rig struct {
 }
 
 // waitEvent waits up to d for the n-th (from 1) event of typ whose channel or
-// recording matches id ("" any), and returns it, or nil.
+// recording or playback matches id ("" any), and returns it, or nil.
 func (r *rig) waitEvent(typ, id string, n int, d time.Duration) map[string]any {
 	r.t.Helper()
 	for end := time.Now().Add(d); ; {
@@ -47,7 +47,8 @@ func (r *rig) waitEvent(typ, id string, n int, d time.Duration) map[string]any {
 			}
 			ch, _ := ev["channel"].(map[string]any)
 			rec, _ := ev["recording"].(map[string]any)
-			if id == "" || (ch != nil && ch["id"] == id) || (rec != nil && rec["name"] == id) {
+			pb, _ := ev["playback"].(map[string]any)
+			if id == "" || (ch != nil && ch["id"] == id) || (rec != nil && rec["name"] == id) || (pb != nil && pb["id"] == id) {
 				if k++; k == n {
 					r.evMu.Unlock()
 					return ev
