@@ -49,6 +49,7 @@ type Leg struct {
 	playing  *Playback
 	queue    []*Playback
 	gen      Source
+	whisper  Source // mixed into what it hears (a snoop whispering "out")
 	sink     Sink
 	tapsIn   []Sink
 	tapsOut  []Sink
@@ -63,6 +64,7 @@ type Leg struct {
 	playOK   bool // play holds this tick's playback frame
 	said     [MaxFrameSamples]int16
 	heard    [MaxFrameSamples]int16 // also holds the playback's frame while suspended
+	wbuf     [MaxFrameSamples]int16
 }
 
 // NewLeg registers a leg with the pacer. Rate 0 means 8000.
@@ -172,6 +174,19 @@ func (l *Leg) SetGenerator(src Source) {
 	}
 	l.p.mu.Lock()
 	l.gen = src
+	l.p.mu.Unlock()
+}
+
+// SetWhisper mixes src into whatever the leg hears (its playback, generator,
+// mix or silence; not while muted "out"): a snoop whispering "out" into its
+// target, as Asterisk's snoop audiohook on the channel's write side. nil
+// removes it.
+func (l *Leg) SetWhisper(src Source) {
+	if src != nil {
+		src = ConvertRate(src, l.rate)
+	}
+	l.p.mu.Lock()
+	l.whisper = src
 	l.p.mu.Unlock()
 }
 
@@ -301,6 +316,16 @@ func (l *Leg) push() {
 	default:
 		out = l.heard[:l.n]
 		clear(out)
+	}
+	if l.whisper != nil && l.muted&DirOut == 0 {
+		w := l.wbuf[:l.n]
+		if err := l.whisper.ReadFrame(w); err != nil {
+			l.whisper = nil
+		} else {
+			for i, v := range w {
+				out[i] = sat32(int32(out[i]) + int32(v))
+			}
+		}
 	}
 	if l.sink != nil {
 		_ = l.sink.WriteFrame(out)

@@ -192,7 +192,7 @@ func (m *Media) RecordedAudio(id string) ([]int16, int, bool) {
 // Snoop implements pbxsim.MediaControls: the snoop channel says what the
 // target says (spy "in"), hears (spy "out") or both; with whisper "in" the
 // target's bridge peers also hear what the snoop channel hears (e.g. a
-// playback on it).
+// playback on it), with whisper "out" the target itself hears it.
 func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -215,6 +215,13 @@ func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 		sn.leg.Say(srcs[0], nil)
 	case 2:
 		sn.leg.Say(media.MixSources(srcs...), nil)
+	}
+	if dirOf(whisper)&media.DirOut != 0 {
+		// Whisper "out": the target hears what is sent to the snoop channel.
+		p := media.NewPipe(t.leg.Rate())
+		sn.cleanup = append(sn.cleanup, sn.leg.Tap(media.DirOut, p))
+		t.leg.SetWhisper(p)
+		sn.cleanup = append(sn.cleanup, func() { t.leg.SetWhisper(nil) })
 	}
 	if dirOf(whisper)&media.DirIn != 0 {
 		p := media.NewPipe(t.leg.Rate())
