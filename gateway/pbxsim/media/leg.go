@@ -49,7 +49,7 @@ type Leg struct {
 	playing  *Playback
 	queue    []*Playback
 	gen      Source
-	whisper  Source // mixed into what it hears (a snoop whispering "out")
+	whispers []Source // mixed into what it hears (snoops whispering "out")
 	sink     Sink
 	tapsIn   []Sink
 	tapsOut  []Sink
@@ -177,17 +177,25 @@ func (l *Leg) SetGenerator(src Source) {
 	l.p.mu.Unlock()
 }
 
-// SetWhisper mixes src into whatever the leg hears (its playback, generator,
-// mix or silence; not while muted "out"): a snoop whispering "out" into its
-// target, as Asterisk's snoop audiohook on the channel's write side. nil
-// removes it.
-func (l *Leg) SetWhisper(src Source) {
-	if src != nil {
-		src = ConvertRate(src, l.rate)
-	}
+// AddWhisper mixes src into whatever the leg hears (its playback, generator,
+// mix or silence; not while muted "out"), as Asterisk's snoop audiohook on
+// the channel's write side for a snoop whispering "out"; remove takes it
+// away. A source that fails or ends is dropped.
+func (l *Leg) AddWhisper(src Source) (remove func()) {
+	src = ConvertRate(src, l.rate)
 	l.p.mu.Lock()
-	l.whisper = src
+	l.whispers = append(l.whispers, src)
 	l.p.mu.Unlock()
+	return func() {
+		l.p.mu.Lock()
+		for i, w := range l.whispers {
+			if w == src {
+				l.whispers = append(l.whispers[:i:i], l.whispers[i+1:]...)
+				break
+			}
+		}
+		l.p.mu.Unlock()
+	}
 }
 
 // Mixer returns the mixer the leg is in, or nil.
@@ -317,15 +325,8 @@ func (l *Leg) push() {
 		out = l.heard[:l.n]
 		clear(out)
 	}
-	if l.whisper != nil && l.muted&DirOut == 0 {
-		w := l.wbuf[:l.n]
-		if err := l.whisper.ReadFrame(w); err != nil {
-			l.whisper = nil
-		} else {
-			for i, v := range w {
-				out[i] = sat32(int32(out[i]) + int32(v))
-			}
-		}
+	if len(l.whispers) > 0 && l.muted&DirOut == 0 {
+		l.mixWhispers(out)
 	}
 	if l.sink != nil {
 		_ = l.sink.WriteFrame(out)
@@ -529,4 +530,21 @@ func (pb *Playback) seek(d time.Duration, rel bool) bool {
 	}
 	s.Seek(d)
 	return true
+}
+
+// mixWhispers adds the whispers' frames to out; p.mu held.
+func (l *Leg) mixWhispers(out []int16) {
+	w := l.wbuf[:l.n]
+	kept := l.whispers[:0]
+	for _, src := range l.whispers {
+		if err := src.ReadFrame(w); err != nil {
+			continue
+		}
+		kept = append(kept, src)
+		for i, v := range w {
+			out[i] = sat32(int32(out[i]) + int32(v))
+		}
+	}
+	clear(l.whispers[len(kept):])
+	l.whispers = kept
 }

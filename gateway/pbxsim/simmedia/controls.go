@@ -220,8 +220,7 @@ func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 		// Whisper "out": the target hears what is sent to the snoop channel.
 		p := media.NewPipe(t.leg.Rate())
 		sn.cleanup = append(sn.cleanup, sn.leg.Tap(media.DirOut, p))
-		t.leg.SetWhisper(p)
-		sn.cleanup = append(sn.cleanup, func() { t.leg.SetWhisper(nil) })
+		sn.cleanup = append(sn.cleanup, t.leg.AddWhisper(p))
 	}
 	if dirOf(whisper)&media.DirIn != 0 {
 		p := media.NewPipe(t.leg.Rate())
