@@ -121,6 +121,12 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 		writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
 		return
 	}
+	for _, k := range [][2]string{{"maxDurationSeconds", "max_duration_seconds"}, {"maxSilenceSeconds", "max_silence_seconds"}} {
+		if n, err := strconv.Atoi(p.get(k[0])); err == nil && n < 0 {
+			writeErr(w, http.StatusBadRequest, k[1]+" cannot be negative")
+			return
+		}
+	}
 	switch p.get("terminateOn") {
 	case "", "none", "any", "*", "#":
 	default:

@@ -42,14 +42,6 @@ func TestRecordTerminateOn(t *testing.T) {
 	}
 }
 
-func TestRecordTerminateOnInvalid(t *testing.T) {
-	r := start(t)
-	a := r.caller()
-	if st, body := r.do("POST", "/ari/channels/"+a+"/record?name=t1&format=wav&terminateOn=5"); st != 400 {
-		t.Errorf("terminateOn=5: %d %s, want 400", st, body)
-	}
-}
-
 func TestRecordBeep(t *testing.T) {
 	for _, beep := range []bool{true, false} {
 		t.Run(map[bool]string{true: "beep", false: "no beep"}[beep], func(t *testing.T) {
@@ -138,5 +130,15 @@ func TestPlayStoredRecording(t *testing.T) {
 	time.Sleep(settle)
 	if pcm, _ := r.heard(quiet, 200*time.Millisecond); hears(pcm, 8000, 697) {
 		t.Error("the recording still plays after PlaybackFinished")
+	}
+}
+
+func TestRecordBadOptions(t *testing.T) {
+	r := start(t)
+	a := r.caller()
+	for _, q := range []string{"terminateOn=5", "maxSilenceSeconds=-1", "maxDurationSeconds=-2"} {
+		if st, body := r.do("POST", "/ari/channels/"+a+"/record?name=t1&format=wav&"+q); st != 400 {
+			t.Errorf("%s: %d %s, want 400", q, st, body)
+		}
 	}
 }
