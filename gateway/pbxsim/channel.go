@@ -41,6 +41,8 @@ type channel struct {
 	answered   bool
 	answeredAt time.Time
 	rtp        net.PacketConn // externalMedia's local RTP socket
+	talkGen    int            // TALK_DETECT changes; a poll of an older one stops
+	talkOn     bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -139,6 +141,10 @@ func (s *Server) setVar(ch *channel, name, value string) {
 		setParty(&ch.connected, name, value)
 		ev := evChannel{s.base("ChannelConnectedLine"), ch.model()}
 		s.chanEvent(ch, &ev)
+		return
+	case "TALK_DETECT(set)", "TALK_DETECT(remove)":
+		// A function write: no ChannelVarset, as in Asterisk.
+		s.talkDetect(ch, name == "TALK_DETECT(set)", value)
 		return
 	}
 	ch.vars[name] = value

@@ -261,6 +261,7 @@ func (s *Server) scheduleDTMF(ch *channel, digits string, dur, first, gap time.D
 		ch.after(at, func() {
 			ev := evDtmf{s.base("ChannelDtmfReceived"), digit, int(dur / time.Millisecond), ch.model()}
 			s.chanEvent(ch, &ev)
+			s.dtmfTerminate(ch, digit)
 		})
 		at += gap
 	}

@@ -93,3 +93,29 @@ func (s *Server) controls() MediaControls {
 	c, _ := s.opts.Observer.(MediaControls)
 	return c
 }
+
+// RecordingSilencer is optionally implemented by MediaControls: how long a live
+// recording's audio (id as in Recording) has been silent, energy-based, for
+// maxSilenceSeconds. Called under the server's lock: must return at once.
+type RecordingSilencer interface {
+	RecordingSilence(id string) (time.Duration, bool)
+}
+
+// TalkDetector is optionally implemented by MediaControls: func_talkdetect's
+// TALK_DETECT on what a channel says. Called under the server's lock: must
+// return at once.
+type TalkDetector interface {
+	// TalkDetect starts (silence > 0) or stops (silence 0) talk detection on the
+	// channel: talking starts with a 20 ms frame whose mean amplitude reaches
+	// threshold and ends after silence below it.
+	TalkDetect(channelID string, silence time.Duration, threshold int)
+	// TalkEvents returns, and forgets, the channel's transitions since the last call.
+	TalkEvents(channelID string) []TalkEvent
+}
+
+// TalkEvent is a talk detection transition: started, or finished after
+// Duration of talking (the trailing silence not counted, as Asterisk).
+type TalkEvent struct {
+	Started  bool
+	Duration time.Duration
+}

@@ -129,7 +129,7 @@ func (s *Server) startPlayback(pb *playback) {
 	s.pbEvent(pb, "PlaybackStarted")
 	uri := pb.uris[pb.idx]
 	if o := s.opts.Observer; o != nil {
-		o.PlaybackStarted(pb.id, pb.target, uri)
+		o.PlaybackStarted(pb.id, pb.target, s.observedURI(uri))
 	}
 	if pb.ch != nil {
 		pb.ch.heard = append(pb.ch.heard, uri)
@@ -154,7 +154,7 @@ func (s *Server) startPlayback(pb *playback) {
 		}()
 		return
 	}
-	dur, err := s.opts.Media.Duration(uri, pb.lang)
+	dur, err := s.mediaDuration(uri, pb.lang)
 	s.armPlayback(pb, dur, err)
 }
 
@@ -310,7 +310,7 @@ func (s *Server) hPlaybackControl(w http.ResponseWriter, _ *http.Request, ids []
 			s.pbEvent(pb, "PlaybackStarted")
 		case "restart":
 			uri := pb.uris[pb.idx]
-			if d, err := s.opts.Media.Duration(uri, pb.lang); err == nil && d > 0 {
+			if d, err := s.mediaDuration(uri, pb.lang); err == nil && d > 0 {
 				remaining = d
 			}
 		case "forward":
@@ -324,4 +324,27 @@ func (s *Server) hPlaybackControl(w http.ResponseWriter, _ *http.Request, ids []
 			pb.timer = s.after(pb.left, func() { s.nextItem(pb, "done") })
 		}
 	})
+}
+
+// mediaDuration is uri's duration: a stored recording's (recording:NAME, kept in
+// memory) or the MediaSource's.
+func (s *Server) mediaDuration(uri, lang string) (time.Duration, error) {
+	if name, ok := strings.CutPrefix(uri, "recording:"); ok {
+		if st, ok := s.stored[name]; ok {
+			return st.duration, nil
+		}
+	}
+	return s.opts.Media.Duration(uri, lang)
+}
+
+// observedURI is uri as the observer gets it: a stored recording is named by its
+// media id (recording:ID, the id of MediaControls.Recording), so the media plays
+// the audio it kept.
+func (s *Server) observedURI(uri string) string {
+	if name, ok := strings.CutPrefix(uri, "recording:"); ok {
+		if st, ok := s.stored[name]; ok && st.key != "" {
+			return "recording:" + st.key
+		}
+	}
+	return uri
 }

@@ -37,7 +37,21 @@ type recording struct {
 	timer                *time.Timer
 	recorder             bool   // added the bridge's Recorder participant
 	key                  string // the media's id of this recording (MediaControls)
+	terminateOn          string // "", "none", "any", or the DTMF keys that stop it
+	maxSilence           time.Duration
+	silTimer             *time.Timer
 }
+
+// beepTone is what a recording's beep plays (Asterisk plays its "beep" sound, a
+// short 1 kHz tone) and beepLength how long it lasts before recording starts.
+const (
+	beepTone   = "tone:1000"
+	beepLength = 250 * time.Millisecond
+)
+
+// silencePoll is how often a recording with maxSilenceSeconds asks the media
+// how long its audio has been silent.
+const silencePoll = 100 * time.Millisecond
 
 // mediaState tells the media of r's new state.
 func (s *Server) mediaState(r *recording, state string) {
@@ -107,6 +121,18 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 		writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
 		return
 	}
+	for _, k := range [][2]string{{"maxDurationSeconds", "max_duration_seconds"}, {"maxSilenceSeconds", "max_silence_seconds"}} {
+		if n, err := strconv.Atoi(p.get(k[0])); err == nil && n < 0 {
+			writeErr(w, http.StatusBadRequest, k[1]+" cannot be negative")
+			return
+		}
+	}
+	switch p.get("terminateOn") {
+	case "", "none", "any", "*", "#":
+	default:
+		writeErr(w, http.StatusBadRequest, "terminateOn invalid")
+		return
+	}
 	ifExists := p.get("ifExists")
 	switch ifExists {
 	case "", "fail", "overwrite", "append":
@@ -122,7 +148,10 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 		writeErr(w, http.StatusConflict, "Recording '"+name+"' already exists and can not be overwritten")
 		return
 	}
-	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b}
+	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b, terminateOn: p.get("terminateOn")}
+	if n, err := strconv.Atoi(p.get("maxSilenceSeconds")); err == nil && n > 0 {
+		r.maxSilence = time.Duration(n) * time.Second
+	}
 	if ch != nil {
 		r.target = "channel:" + ch.id
 		ch.recordings = append(ch.recordings, r)
@@ -153,13 +182,74 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	s.recordings[name] = r
 	w.Header().Set("Location", "/ari/recordings/live/"+name)
 	writeJSON(w, http.StatusCreated, r.model(false))
-	r.state, r.started = "recording", time.Now()
 	s.recSeq++
 	r.key = name + "#" + strconv.Itoa(s.recSeq)
+	maxDur := 0
+	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
+		maxDur = n
+	}
+	if ch != nil && p.get("beep") == "true" {
+		// Asterisk plays the beep to the channel, then starts recording (the
+		// beep is not in the file).
+		beepID := "beep-" + r.key
+		if o := s.opts.Observer; o != nil {
+			o.PlaybackStarted(beepID, r.target, beepTone)
+		}
+		ch.heard = append(ch.heard, beepTone)
+		r.timer = s.after(beepLength, func() {
+			if o := s.opts.Observer; o != nil {
+				o.PlaybackStopped(beepID, r.target)
+			}
+			if s.recordings[r.name] == r {
+				s.beginRecording(r, maxDur)
+			}
+		})
+		return
+	}
+	s.beginRecording(r, maxDur)
+}
+
+// beginRecording starts r's audio and events (after its beep, if any).
+func (s *Server) beginRecording(r *recording, maxDur int) {
+	r.state, r.started = "recording", time.Now()
 	s.mediaState(r, "recording")
 	s.recEvent(r, "RecordingStarted", false)
-	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
-		r.timer = s.after(time.Duration(n)*time.Second, func() { s.finishRecording(r, "done") })
+	if maxDur > 0 {
+		r.timer = s.after(time.Duration(maxDur)*time.Second, func() { s.finishRecording(r, "done") })
+	}
+	if r.maxSilence > 0 {
+		s.pollSilence(r)
+	}
+}
+
+// pollSilence ends r once its audio has been silent for maxSilenceSeconds
+// (energy-based, in the media); without media it is not acted on.
+func (s *Server) pollSilence(r *recording) {
+	sil, ok := s.controls().(RecordingSilencer)
+	if !ok {
+		return
+	}
+	r.silTimer = s.after(silencePoll, func() {
+		if s.recordings[r.name] != r {
+			return
+		}
+		if d, known := sil.RecordingSilence(r.key); known && d >= r.maxSilence {
+			s.finishRecording(r, "done")
+			return
+		}
+		s.pollSilence(r)
+	})
+}
+
+// dtmfTerminate stops ch's recordings whose terminateOn matches digit.
+func (s *Server) dtmfTerminate(ch *channel, digit string) {
+	for _, r := range append([]*recording(nil), ch.recordings...) {
+		if r.state != "recording" && r.state != "paused" {
+			continue
+		}
+		if t := r.terminateOn; t == "any" || (t != "" && t != "none" && strings.Contains(t, digit)) {
+			s.finishRecording(r, "done")
+		}
 	}
 }
 
@@ -169,7 +259,17 @@ func (s *Server) finishRecording(r *recording, state string) {
 		return
 	}
 	s.stopTimer(r.timer)
+	s.stopTimer(r.silTimer)
 	delete(s.recordings, r.name)
+	if r.state == "queued" {
+		// Ended during its beep: nothing was recorded or announced.
+		if r.ch != nil {
+			r.ch.recordings = removeRec(r.ch.recordings, r)
+		} else {
+			r.br.recordings = removeRec(r.br.recordings, r)
+		}
+		return
+	}
 	d := r.elapsed()
 	r.state = state
 	s.mediaState(r, state)

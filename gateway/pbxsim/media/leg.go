@@ -49,6 +49,7 @@ type Leg struct {
 	playing  *Playback
 	queue    []*Playback
 	gen      Source
+	whispers []Source // mixed into what it hears (snoops whispering "out")
 	sink     Sink
 	tapsIn   []Sink
 	tapsOut  []Sink
@@ -63,6 +64,7 @@ type Leg struct {
 	playOK   bool // play holds this tick's playback frame
 	said     [MaxFrameSamples]int16
 	heard    [MaxFrameSamples]int16 // also holds the playback's frame while suspended
+	wbuf     [MaxFrameSamples]int16
 }
 
 // NewLeg registers a leg with the pacer. Rate 0 means 8000.
@@ -173,6 +175,27 @@ func (l *Leg) SetGenerator(src Source) {
 	l.p.mu.Lock()
 	l.gen = src
 	l.p.mu.Unlock()
+}
+
+// AddWhisper mixes src into whatever the leg hears (its playback, generator,
+// mix or silence; not while muted "out"), as Asterisk's snoop audiohook on
+// the channel's write side for a snoop whispering "out"; remove takes it
+// away. A source that fails or ends is dropped.
+func (l *Leg) AddWhisper(src Source) (remove func()) {
+	src = ConvertRate(src, l.rate)
+	l.p.mu.Lock()
+	l.whispers = append(l.whispers, src)
+	l.p.mu.Unlock()
+	return func() {
+		l.p.mu.Lock()
+		for i, w := range l.whispers {
+			if w == src {
+				l.whispers = append(l.whispers[:i:i], l.whispers[i+1:]...)
+				break
+			}
+		}
+		l.p.mu.Unlock()
+	}
 }
 
 // Mixer returns the mixer the leg is in, or nil.
@@ -301,6 +324,9 @@ func (l *Leg) push() {
 	default:
 		out = l.heard[:l.n]
 		clear(out)
+	}
+	if len(l.whispers) > 0 && l.muted&DirOut == 0 {
+		l.mixWhispers(out)
 	}
 	if l.sink != nil {
 		_ = l.sink.WriteFrame(out)
@@ -504,4 +530,21 @@ func (pb *Playback) seek(d time.Duration, rel bool) bool {
 	}
 	s.Seek(d)
 	return true
+}
+
+// mixWhispers adds the whispers' frames to out; p.mu held.
+func (l *Leg) mixWhispers(out []int16) {
+	w := l.wbuf[:l.n]
+	kept := l.whispers[:0]
+	for _, src := range l.whispers {
+		if err := src.ReadFrame(w); err != nil {
+			continue
+		}
+		kept = append(kept, src)
+		for i, v := range w {
+			out[i] = sat32(int32(out[i]) + int32(v))
+		}
+	}
+	clear(l.whispers[len(kept):])
+	l.whispers = kept
 }

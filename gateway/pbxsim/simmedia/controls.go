@@ -10,7 +10,10 @@ import (
 	"liandong/gateway/pbxsim/media"
 )
 
-var _ pbxsim.MediaControls = (*Media)(nil)
+var (
+	_ pbxsim.MediaControls     = (*Media)(nil)
+	_ pbxsim.RecordingSilencer = (*Media)(nil)
+)
 
 // RecordingLimit is the longest a recording keeps (Asterisk's is unbounded; a
 // test emulator needs a bound).
@@ -189,7 +192,7 @@ func (m *Media) RecordedAudio(id string) ([]int16, int, bool) {
 // Snoop implements pbxsim.MediaControls: the snoop channel says what the
 // target says (spy "in"), hears (spy "out") or both; with whisper "in" the
 // target's bridge peers also hear what the snoop channel hears (e.g. a
-// playback on it).
+// playback on it), with whisper "out" the target itself hears it.
 func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -213,6 +216,12 @@ func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 	case 2:
 		sn.leg.Say(media.MixSources(srcs...), nil)
 	}
+	if dirOf(whisper)&media.DirOut != 0 {
+		// Whisper "out": the target hears what is sent to the snoop channel.
+		p := media.NewPipe(t.leg.Rate())
+		sn.cleanup = append(sn.cleanup, sn.leg.Tap(media.DirOut, p))
+		sn.cleanup = append(sn.cleanup, t.leg.AddWhisper(p))
+	}
 	if dirOf(whisper)&media.DirIn != 0 {
 		p := media.NewPipe(t.leg.Rate())
 		sn.cleanup = append(sn.cleanup, sn.leg.Tap(media.DirOut, p))
@@ -227,4 +236,16 @@ func (m *Media) Snoop(snoopID, targetID, spy, whisper string) {
 			m.mu.Unlock()
 		})
 	}
+}
+
+// RecordingSilence implements pbxsim.RecordingSilencer: how long the live
+// recording's audio has been silent (mean amplitude under media.SilenceThreshold).
+func (m *Media) RecordingSilence(id string) (time.Duration, bool) {
+	m.mu.Lock()
+	r := m.recs[id]
+	m.mu.Unlock()
+	if r == nil {
+		return 0, false
+	}
+	return r.rec.TrailingSilence(), true
 }

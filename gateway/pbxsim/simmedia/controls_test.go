@@ -260,3 +260,43 @@ func TestSnoopWhisperIn(t *testing.T) {
 		t.Errorf("after the snoop hung up, b hears 1000 Hz at %.3f, 697 Hz at %.3f", level(pb, rate, 1000), level(pb, rate, 697))
 	}
 }
+
+func TestSnoopWhisperDirections(t *testing.T) {
+	tests := []struct {
+		whisper      string
+		aHear, bHear bool // the 1000 Hz played to the snoop channel
+	}{
+		{"out", true, false},
+		{"in", false, true},
+		{"both", true, true},
+		{"none", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.whisper, func(t *testing.T) {
+			r := start(t)
+			a, b := r.pair("")
+			var sn struct{ ID string }
+			if err := json.Unmarshal([]byte(r.must("POST", "/ari/channels/"+a+"/snoop?app="+pbxsimtest.App+"&whisper="+tc.whisper)), &sn); err != nil {
+				t.Fatal(err)
+			}
+			r.must("POST", "/ari/channels/"+sn.ID+"/play?media=tone:1000")
+			time.Sleep(settle)
+			pa, rate := r.heard(a, 200*time.Millisecond)
+			pb, _ := r.heard(b, 200*time.Millisecond)
+			if got := hears(pa, rate, 1000); got != tc.aHear {
+				t.Errorf("target hears the whisper: %v, want %v (level %.3f)", got, tc.aHear, level(pa, rate, 1000))
+			}
+			if !hears(pa, rate, 1209) {
+				t.Errorf("target no longer hears its peer (level %.3f)", level(pa, rate, 1209))
+			}
+			if got := hears(pb, rate, 1000); got != tc.bHear {
+				t.Errorf("peer hears the whisper: %v, want %v (level %.3f)", got, tc.bHear, level(pb, rate, 1000))
+			}
+			r.must("DELETE", "/ari/channels/"+sn.ID)
+			time.Sleep(settle)
+			if pa, _ := r.heard(a, 200*time.Millisecond); hears(pa, rate, 1000) {
+				t.Errorf("after the snoop hung up, the target still hears it (level %.3f)", level(pa, rate, 1000))
+			}
+		})
+	}
+}

@@ -79,6 +79,7 @@ type Media struct {
 	recs      map[string]*liveRec        // live recordings by the core's id
 	stored    map[string]media.Audio     // finished recordings, the last RecordingsKept
 	storedLog []string
+	talk      map[string]*talkDet // TALK_DETECT, also for channels not up yet
 }
 
 // EndedKept is how many hung-up channels' audio Heard still returns.
@@ -144,6 +145,7 @@ func New(cfg Config) *Media {
 		chans: map[string]*leg{}, bridges: map[string]*bridge{}, memberOf: map[string]string{},
 		playbacks: map[string]*media.Playback{}, ended: map[string]heardAudio{},
 		muted: map[string]media.Direction{}, recs: map[string]*liveRec{}, stored: map[string]media.Audio{},
+		talk: map[string]*talkDet{},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.ctx, m.cancel = ctx, cancel
@@ -273,6 +275,9 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 	if b := m.bridges[m.memberOf[ch.ID]]; b != nil {
 		b.mix.Add(l.leg, b.opts[ch.ID])
 	}
+	if d := m.talk[ch.ID]; d != nil {
+		d.remove = l.leg.Tap(media.DirIn, d)
+	}
 }
 
 // ChannelGone implements pbxsim.MediaObserver: the leg is released.
@@ -282,6 +287,7 @@ func (m *Media) ChannelGone(id string) {
 	delete(m.chans, id)
 	delete(m.memberOf, id)
 	delete(m.muted, id)
+	delete(m.talk, id)
 	m.mu.Unlock()
 	if l == nil {
 		return
@@ -411,6 +417,14 @@ func (m *Media) PlaybackStarted(playbackID, target, uri string) {
 		}()
 		m.playbacks[playbackID] = nil
 		return
+	}
+	if key, ok := strings.CutPrefix(uri, "recording:"); ok {
+		if a, kept := m.stored[key]; kept {
+			// A stored recording kept in memory (the core names it by its id).
+			src := media.ConvertRate(media.NewPCM(a.Samples, a.Rate), rate)
+			m.play(playbackID, l, b, src)
+			return
+		}
 	}
 	src, err := m.sounds.Open(context.Background(), uri, lang, rate)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,38 @@ type rig struct {
 	t *testing.T
 	s *pbxsim.Server
 	m *simmedia.Media
+
+	evMu   sync.Mutex
+	events []map[string]any // what the app received, in order
+}
+
+// waitEvent waits up to d for the n-th (from 1) event of typ whose channel or
+// recording or playback matches id ("" any), and returns it, or nil.
+func (r *rig) waitEvent(typ, id string, n int, d time.Duration) map[string]any {
+	r.t.Helper()
+	for end := time.Now().Add(d); ; {
+		r.evMu.Lock()
+		k := 0
+		for _, ev := range r.events {
+			if ev["type"] != typ {
+				continue
+			}
+			ch, _ := ev["channel"].(map[string]any)
+			rec, _ := ev["recording"].(map[string]any)
+			pb, _ := ev["playback"].(map[string]any)
+			if id == "" || (ch != nil && ch["id"] == id) || (rec != nil && rec["name"] == id) || (pb != nil && pb["id"] == id) {
+				if k++; k == n {
+					r.evMu.Unlock()
+					return ev
+				}
+			}
+		}
+		r.evMu.Unlock()
+		if time.Now().After(end) {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // start runs the emulator with real media and an ARI app connected.
@@ -45,17 +78,25 @@ func start(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
+	r := &rig{t: t, s: s, m: m}
 	go func() {
 		defer close(done)
 		for {
-			if _, _, err := c.Read(ctx); err != nil {
+			_, data, err := c.Read(ctx)
+			if err != nil {
 				return
+			}
+			var ev map[string]any
+			if json.Unmarshal(data, &ev) == nil {
+				r.evMu.Lock()
+				r.events = append(r.events, ev)
+				r.evMu.Unlock()
 			}
 		}
 	}()
 	// Registered before pbxsimtest's Close runs (cleanups run last-in first-out).
 	t.Cleanup(func() { cancel(); _ = c.CloseNow(); <-done })
-	return &rig{t: t, s: s, m: m}
+	return r
 }
 
 func (r *rig) do(method, path string) (int, string) {
