@@ -366,8 +366,11 @@ func (n *Node) resync(ctx context.Context, reconnect bool) {
 		n.log.Warn("ari: resync incomplete", "err", snap.Err)
 	}
 	ev := &Event{Node: n.cfg.Name, Type: TypeResync, Snapshot: snap, Received: time.Now()}
+	// The owners live now get this snapshot; one opened after the default
+	// queue has seen it must not get it as if it were about its own gap.
+	subs := n.router.all()
 	n.def.push(ev)
-	for _, s := range n.router.all() {
+	for _, s := range subs {
 		s.push(ev)
 	}
 }
