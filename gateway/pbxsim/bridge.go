@@ -272,10 +272,7 @@ func (s *Server) joinBridge(b *bridge, ch *channel) {
 	if b.kind != "mixing" {
 		return
 	}
-	n := len(b.members)
-	if b.recorder != "" {
-		n++
-	}
+	n := b.parties()
 	switch {
 	case n == 2 && len(b.members) == 2:
 		old := b.members[0]
@@ -347,10 +344,7 @@ func (s *Server) leaveBridge(ch *channel, hangup bool) {
 	if b.kind != "mixing" {
 		return
 	}
-	n := len(b.members)
-	if b.recorder != "" {
-		n++
-	}
+	n := b.parties()
 	switch {
 	case n == 2 && len(b.members) == 2:
 		for range 3 {
@@ -397,4 +391,14 @@ func (s *Server) hBridgeMOHStop(w http.ResponseWriter, _ *http.Request, ids []st
 		}
 		noContent(w)
 	})
+}
+
+// parties counts who takes part in the bridge's audio: its members and, while
+// it records, the recorder.
+func (b *bridge) parties() int {
+	n := len(b.members)
+	if b.recorder != "" {
+		n++
+	}
+	return n
 }

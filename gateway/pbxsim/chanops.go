@@ -151,28 +151,22 @@ func muteJoin(cur, dir string, on bool) string {
 }
 
 func (s *Server) hMute(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
-		d, ok := muteDirection(p)
-		if !ok {
-			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
-			return
-		}
-		ch.muted = muteJoin(ch.muted, d, true)
-		if c := s.controls(); c != nil {
-			c.Mute(ch.id, ch.muted)
-		}
-		noContent(w)
-	})
+	s.setMute(w, ids[0], p, true)
 }
 
 func (s *Server) hUnmute(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
+	s.setMute(w, ids[0], p, false)
+}
+
+// setMute mutes (on) or unmutes the direction the request names.
+func (s *Server) setMute(w http.ResponseWriter, id string, p *params, on bool) {
+	s.withChan(w, id, true, func(ch *channel) {
 		d, ok := muteDirection(p)
 		if !ok {
 			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
 			return
 		}
-		ch.muted = muteJoin(ch.muted, d, false)
+		ch.muted = muteJoin(ch.muted, d, on)
 		if c := s.controls(); c != nil {
 			c.Mute(ch.id, ch.muted)
 		}
