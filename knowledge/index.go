@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"sort"
@@ -31,6 +32,7 @@ type posting struct {
 // Index is an immutable search index over published entries. It is safe for
 // any number of concurrent searches; swap a new one in with Holder.
 type Index struct {
+	nReal   int // entries[nReal:] are reject questions
 	lex     *compiledLexicon
 	entries []Entry
 	byID    map[string]int32
@@ -88,7 +90,20 @@ func Build(entries []Entry, lex *Lexicon, opt Options) (*Index, error) {
 	}
 	lx := lex.compile()
 	an := lx.analyseAll(pub)
-	ix := build(pub, an, lx)
+	// The editors' reject questions are indexed after the entries, as
+	// pseudo-entries that are never answered with (see Search).
+	all, allAn := pub, an
+	if len(lex.Rejects) > 0 {
+		all = append(make([]Entry, 0, len(pub)+len(lex.Rejects)), pub...)
+		allAn = append(make([]analysed, 0, len(pub)+len(lex.Rejects)), an...)
+		for i, q := range lex.Rejects {
+			e := Entry{ID: fmt.Sprintf("reject:%d", i+1), Title: q}
+			all = append(all, e)
+			allAn = append(allAn, lx.analyse(&e))
+		}
+	}
+	ix := build(all, allAn, lx)
+	ix.nReal = len(pub)
 	if opt.Calibration != nil {
 		ix.calib = *opt.Calibration
 	} else {
@@ -137,6 +152,7 @@ func (lx *compiledLexicon) analyseAll(pub []Entry) []analysed {
 
 func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 	ix := &Index{
+		nReal:     len(pub),
 		lex:       lx,
 		entries:   pub,
 		byID:      make(map[string]int32, len(pub)),
@@ -269,11 +285,11 @@ type scratch struct {
 }
 
 // Len is the number of searchable entries.
-func (ix *Index) Len() int { return len(ix.entries) }
+func (ix *Index) Len() int { return ix.nReal }
 
 // Entry returns the indexed entry with id, if any.
 func (ix *Index) Entry(id string) (Entry, bool) {
-	if i, ok := ix.byID[id]; ok {
+	if i, ok := ix.byID[id]; ok && int(i) < ix.nReal {
 		return ix.entries[i], true
 	}
 	return Entry{}, false

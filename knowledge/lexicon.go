@@ -55,6 +55,12 @@ type Lexicon struct {
 	// (爸要, 保是), not an unknown key word, and weighs little.
 	LightChars string    `yaml:"light_chars"`
 	Concepts   []Concept `yaml:"concepts"`
+	// Rejects are callers' questions the FAQ must not answer, as callers
+	// asked them (from the "no answer" statistics and agents' feedback):
+	// a question nearer to one of them than to any entry gets "no answer".
+	// They teach the search where the KB's topics end (护照丢在国外 next to
+	// 办理护照), which its own entries cannot.
+	Rejects []string `yaml:"rejects"`
 }
 
 // DecodeLexicon reads a lexicon strictly and validates it.
@@ -122,6 +128,19 @@ func (lx *Lexicon) Validate() error {
 				return bad("%s[%d]: empty", name, i)
 			}
 		}
+	}
+	seen := map[string]bool{}
+	for i, q := range lx.Rejects {
+		q = strings.TrimSpace(q)
+		switch {
+		case q == "" || !utf8.ValidString(q):
+			return bad("rejects[%d]: empty or invalid", i)
+		case utf8.RuneCountInString(q) > maxQueryRunes:
+			return bad("rejects[%d]: longer than %d characters", i, maxQueryRunes)
+		case seen[q]:
+			return bad("rejects[%d]: %q listed twice", i, q)
+		}
+		seen[q] = true
 	}
 	names := map[string]bool{}
 	for i, c := range lx.Concepts {

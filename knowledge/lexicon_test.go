@@ -30,6 +30,9 @@ func TestDecodeLexiconErrors(t *testing.T) {
 		{"duplicate", "concepts:\n  - {name: a, kind: topic, triggers: [x]}\n  - {name: a, kind: topic, triggers: [y]}\n", "duplicate name"},
 		{"weight", "concepts:\n  - {name: a, kind: topic, weight: 99, triggers: [x]}\n", "weight"},
 		{"empty filler", "fillers: [\"\"]\n", "fillers[0]"},
+		{"empty reject", "rejects: [\"  \"]\n", "rejects[0]: empty"},
+		{"duplicate reject", "rejects: [护照丢在国外怎么办, 护照丢在国外怎么办]\n", "rejects[1]: \"护照丢在国外怎么办\" listed twice"},
+		{"long reject", "rejects: [\"" + strings.Repeat("长", maxQueryRunes+1) + "\"]\n", "rejects[0]: longer than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,5 +59,59 @@ func TestLightBigram(t *testing.T) {
 		if got := lx.lightBigram(tt.key); got != tt.want {
 			t.Errorf("lightBigram(%s) = %v, want %v", tt.key, got, tt.want)
 		}
+	}
+}
+
+// A reject question refuses the questions nearest to it, never the
+// entries' own questions, and is never itself an entry.
+func TestRejects(t *testing.T) {
+	entries := []Entry{
+		{ID: "p-1", Department: "公安", Title: "怎么办理普通护照？", Answer: "携带身份证到出入境窗口申请办理护照。", SimilarQuestions: []string{"护照在哪办", "第一次办护照要带什么"}, Keywords: []string{"护照"}},
+		{ID: "s-1", Department: "人社", Title: "社保卡丢了怎么补办？", Answer: "先挂失，再到网点补办社保卡。", SimilarQuestions: []string{"社保卡掉了咋办"}, Keywords: []string{"社保卡"}},
+	}
+	for i := range entries {
+		entries[i].Status, entries[i].Version = StatusPublished, 1
+	}
+	lex := &Lexicon{Rejects: []string{"护照在国外旅游时丢了怎么办"}}
+	ix, err := Build(entries, lex, Options{Calibration: &defaultCalibration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Len() != 2 {
+		t.Fatalf("Len %d, want 2: rejects are not entries", ix.Len())
+	}
+	if _, ok := ix.Entry("reject:1"); ok {
+		t.Fatal("a reject question is served as an entry")
+	}
+	tests := []struct {
+		q, want, reject string // want "" = no answer
+	}{
+		{"我在国外旅游，护照丢了，怎么办", "", "护照在国外旅游时丢了怎么办"},
+		{"护照在哪办", "p-1", ""},
+		{"社保卡掉了咋办", "s-1", ""},
+	}
+	for _, tt := range tests {
+		r := ix.Search(tt.q, 3)
+		got := ""
+		if !r.NoAnswer && len(r.Hits) > 0 {
+			got = r.Hits[0].ID
+		}
+		if got != tt.want || r.Reject != tt.reject {
+			t.Errorf("%s: got %q reject %q (confidence %.2f), want %q reject %q", tt.q, got, r.Reject, r.Confidence, tt.want, tt.reject)
+		}
+		for _, h := range r.Hits {
+			if strings.HasPrefix(h.ID, "reject:") {
+				t.Errorf("%s: a reject question among the hits: %+v", tt.q, h)
+			}
+		}
+	}
+	// Without the reject the same question gets the passport entry: the
+	// reject, not the calibration, refused it.
+	bare, err := Build(entries, &Lexicon{}, Options{Calibration: &defaultCalibration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := bare.Search("我在国外旅游，护照丢了，怎么办", 3); len(r.Hits) == 0 || r.Hits[0].ID != "p-1" || r.Reject != "" {
+		t.Fatalf("without rejects: %+v", r)
 	}
 }

@@ -203,7 +203,7 @@ func TestFitSignal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		q := ix.prepare(tt.q)
-		top := ix.rank(&q, 2)
+		top, _ := ix.candidates(&q, 2)
 		if len(top) == 0 {
 			t.Fatalf("%s: no candidates", tt.q)
 		}
