@@ -498,7 +498,9 @@ func (h *kb) try(w http.ResponseWriter, r *http.Request, a store.Actor) {
 		e, _ := ix.Entry(hit.ID)
 		hits = append(hits, tryHit{Hit: hit, Version: e.Version})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"q": q, "hits": hits, "confidence": res.Confidence, "no_answer": res.NoAnswer})
+	// outside / reject say why the search refused, for the editor.
+	writeJSON(w, http.StatusOK, map[string]any{"q": q, "hits": hits, "confidence": res.Confidence, "no_answer": res.NoAnswer,
+		"outside": res.Outside, "reject": res.Reject})
 }
 
 // askReply is the text channel's answer.
