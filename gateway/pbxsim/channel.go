@@ -58,6 +58,7 @@ type channel struct {
 	snooped    *channel   // for a Snoop channel: its target
 	dtmfHeard  []string   // digits sent to the channel by the app
 	hangupCode int        // Q.850 cause the far end saw
+	xfer       *chanXfer  // redirects and phone transfers (transfer.go)
 }
 
 type stasisState struct {
