@@ -484,14 +484,8 @@ func (s *Server) newLocalPair(exten, context string) (*channel, *channel) {
 
 // swapIn is bridge_stasis_push with a swap: nu (not in Stasis) enters old's Stasis
 // application with replace_channel, then takes old's place in b.
-func (s *Server) swapIn(b *bridge, old, nu *channel) bool {
-	appName := ""
-	if old.stasis != nil {
-		appName = old.stasis.app
-	}
-	if a := s.apps[appName]; a == nil || a.sock == nil {
-		return false
-	}
+func (s *Server) swapIn(b *bridge, old, nu *channel) {
+	appName := old.stasis.app
 	nu.dp.AppName, nu.dp.AppData = "Stasis", appName
 	s.setVar(nu, "STASISSTATUS", "")
 	s.subscribe(appName, nu.id)
@@ -500,7 +494,16 @@ func (s *Server) swapIn(b *bridge, old, nu *channel) bool {
 	s.chanEvent(nu, &ev)
 	s.leaveBridge(old, false)
 	s.joinBridge(b, nu)
-	return true
+}
+
+// canSwap reports whether a channel can be swapped for old: old is in a Stasis
+// application that still has its socket.
+func (s *Server) canSwap(old *channel) bool {
+	if old.stasis == nil {
+		return false
+	}
+	a := s.apps[old.stasis.app]
+	return a != nil && a.sock != nil
 }
 
 // unholdLeg is ast_bridge_channel_write_unhold: ChannelUnhold, whether held or not.
@@ -546,21 +549,26 @@ func (s *Server) blindTransfer(ch *channel, rep *TransferReport, exten, context 
 		party = transferee.caller
 	}
 	one.caller, two.caller = party, party
+	if transferee != nil {
+		one.connected = transferee.caller // as Asterisk shows ;1 entering the bridge
+	}
 	for _, h := range []*channel{one, two} {
 		h.vars["BLINDTRANSFER"] = ch.name
 		h.vars["SIPTRANSFER"] = "yes"
 	}
 	ev.ReplaceChannel = one.model()
-	// ;2 is called: it runs the dialplan at exten@context.
-	two.dialplan = true
-	s.runDialplan(two, context, exten, 1)
-	if !s.swapIn(b, ch, one) {
+	if !s.canSwap(ch) {
 		s.hangup(one, hangupSpec{request: true, cause: 16, soft: true, destroy: 16})
 		finish(xferFail)
 		s.notify(ch, rep, xferSIP(xferFail))
 		return
 	}
+	// ;2 is called: it runs the dialplan at exten@context. Published once the
+	// impart is under way; ;1 joins the bridge on its own thread after that.
+	two.dialplan = true
+	s.runDialplan(two, context, exten, 1)
 	finish(xferSuccess)
+	s.swapIn(b, ch, one)
 	s.notify(ch, rep, 200)
 	s.remoteHangup(ch)
 }
@@ -594,19 +602,26 @@ func (s *Server) attendedTransfer(ch, other *channel, rep *TransferReport) {
 	}
 	one, two := s.newLocalPair("_attended", "transfer")
 	one.caller, two.caller = ch.caller, other.caller
+	if p := bridgePeer(ch); p != nil {
+		one.connected = p.caller
+	}
+	if p := bridgePeer(other); p != nil {
+		two.connected = p.caller
+	}
 	ev.Result, ev.First, ev.Second = xferSuccess, ch.model(), other.model()
 	targets := s.targets([]*channel{ch, other}, []*bridge{b1, b2})
 	switch {
 	case b1 != nil && b2 != nil:
 		ev.DestType = "link"
 		ev.LinkFirst, ev.LinkSecond = one.model(), two.model()
-		s.publish(&ev, targets)
-		if !s.swapIn(b1, ch, one) || !s.swapIn(b2, other, two) {
+		if !s.canSwap(ch) || !s.canSwap(other) {
 			s.hangup(one, hangupSpec{request: true, cause: 16, soft: true, destroy: 16})
-			rep.Result = xferFail
-			s.notify(ch, rep, xferSIP(xferFail))
+			fail(xferFail)
 			return
 		}
+		s.publish(&ev, targets)
+		s.swapIn(b1, ch, one)
+		s.swapIn(b2, other, two)
 	default:
 		// One leg bridged: ;1 replaces it, ;2 takes the unbridged leg's place in
 		// its application (Asterisk masquerades ;2 into it).
@@ -614,16 +629,20 @@ func (s *Server) attendedTransfer(ch, other *channel, rep *TransferReport) {
 		if b1 == nil {
 			bridged, unbridged, b = other, ch, b2
 		}
+		one.connected = CallerID{}
+		if p := bridgePeer(bridged); p != nil {
+			one.connected = p.caller
+		}
 		ev.DestType = "application"
 		ev.DestApp = unbridged.dp.AppName
 		ev.ReplaceChannel = one.model()
-		s.publish(&ev, targets)
-		if !s.swapIn(b, bridged, one) {
+		if !s.canSwap(bridged) {
 			s.hangup(one, hangupSpec{request: true, cause: 16, soft: true, destroy: 16})
-			rep.Result = xferFail
-			s.notify(ch, rep, xferSIP(xferFail))
+			fail(xferFail)
 			return
 		}
+		s.publish(&ev, targets)
+		s.swapIn(b, bridged, one)
 		s.takeOver(two, unbridged)
 	}
 	rep.Result = xferSuccess
