@@ -13,7 +13,8 @@ import (
 //     Stasis thread; a channel technology without a transfer callback (Local,
 //     UnicastRTP, Snoop...) only logs "Unsupported transfer" and nothing changes;
 //   - channels/chan_pjsip.c transfer(): a resource naming a PJSIP endpoint becomes the
-//     endpoint's contact URI; a channel in state Ring (inbound, unanswered) gets
+//     endpoint's contact URI (an offline endpoint has none: the bare resource is
+//     used); a channel in state Ring (inbound, unanswered) gets
 //     transfer_redirect — the INVITE is answered 302 with that Contact, the session
 //     ends and chan_pjsip_session_end queues a hangup with hangup_sip2cause(302) =
 //     16 — otherwise transfer_refer sends a REFER and leaves the call up: the far end
@@ -38,8 +39,8 @@ type Redirected struct {
 	// Endpoint is the emulated endpoint whose contact Target is ("PJSIP/agent1001"):
 	// the far end calls that phone directly, outside Asterisk.
 	Endpoint string `json:"endpoint,omitempty"`
-	// Outcome is what following the redirect gave: "answered", "busy",
-	// "noanswer", "unreachable" (an endpoint target), "called" (a new call into
+	// Outcome is what following the redirect gave: "answered", "busy" or
+	// "noanswer" (an endpoint target, by its behaviour), "called" (a new call into
 	// this Asterisk, see Followed), "elsewhere" (a URI outside the emulated world:
 	// assumed reached), "rejected" (the far end refused a REFER it could not
 	// follow: 400) or "failed" (the new call into Asterisk could not be placed).
@@ -99,7 +100,8 @@ func (s *Server) redirect(ch *channel, resource string) {
 		return
 	}
 	r := &Redirected{Target: resource}
-	if ep := s.endpoints["PJSIP/"+resource]; ep != nil {
+	// An offline endpoint has no contact: the bare resource is sent (and fails).
+	if ep := s.endpoints["PJSIP/"+resource]; ep != nil && ep.Behaviour.Mode != ModeOffline {
 		r.Target = "sip:" + ep.Resource + "@" + PhoneContactHost
 		r.Endpoint = ep.ID()
 	}
@@ -142,7 +144,7 @@ func (s *Server) follow(ch *channel, r *Redirected) {
 	if r.Endpoint != "" {
 		if ep := s.endpoints[r.Endpoint]; ep != nil {
 			r.Outcome = map[Mode]string{ModeAnswer: "answered", ModeBusy: "busy",
-				ModeNoAnswer: "noanswer", ModeOffline: "unreachable"}[ep.Behaviour.Mode]
+				ModeNoAnswer: "noanswer"}[ep.Behaviour.Mode]
 		}
 		return
 	}

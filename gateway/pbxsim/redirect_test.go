@@ -123,6 +123,9 @@ func TestRedirectWithoutEffect(t *testing.T) {
 	if err := s.SetBehaviour("PJSIP/agent1002", pbxsim.Behaviour{Mode: pbxsim.ModeBusy}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetBehaviour("PJSIP/agent1001", pbxsim.Behaviour{Mode: pbxsim.ModeOffline}); err != nil {
+		t.Fatal(err)
+	}
 	up := l.answered("pstn", "", "12345", "1")
 	ring := l.call("pstn", "", "12345", "2")
 	tests := []struct {
@@ -133,6 +136,8 @@ func TestRedirectWithoutEffect(t *testing.T) {
 			ReferredBy: "<sip:12345@127.0.0.1>", Endpoint: "PJSIP/agent1002", Outcome: "busy"}},
 		{"REFER to no URI", up, "PJSIP/1000", &pbxsim.Redirected{Method: "REFER", Target: "1000", ReferredBy: "<sip:12345@127.0.0.1>", Outcome: "rejected"}},
 		{"302 to no URI", ring, "PJSIP/1000", nil},
+		{"302 to an offline endpoint (no contact)", ring, "PJSIP/agent1001", nil},
+		{"REFER to an offline endpoint", up, "PJSIP/agent1001", &pbxsim.Redirected{Method: "REFER", Target: "agent1001", ReferredBy: "<sip:12345@127.0.0.1>", Outcome: "rejected"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

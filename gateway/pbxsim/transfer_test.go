@@ -347,7 +347,7 @@ func TestARIOnlyTransfer(t *testing.T) {
 	ct := evs[len(evs)-1]
 	a2info, _ := s.Channel(a2)
 	for path, v := range map[string]any{
-		"state":                                      "unknown",
+		"state": "unknown",
 		"refer_to.requested_destination.destination": "110",
 		"refer_to.requested_destination.protocol_id": a2info.Model.ProtocolID,
 		"refer_to.destination_channel.id":            a2,
