@@ -143,6 +143,10 @@ func (s *Server) setVar(ch *channel, name, value string) {
 		ev := evChannel{s.base("ChannelConnectedLine"), ch.model()}
 		s.chanEvent(ch, &ev)
 		return
+	case "PJSIP_TRANSFER_HANDLING()":
+		// A function write (core or ari-only): no ChannelVarset.
+		ch.xferState().handling = value
+		return
 	case "TALK_DETECT(set)", "TALK_DETECT(remove)":
 		// A function write: no ChannelVarset, as in Asterisk.
 		s.talkDetect(ch, name == "TALK_DETECT(set)", value)

@@ -13,7 +13,8 @@ import (
 // Transfers started by a phone (a SIP REFER), as Asterisk 22 handles them:
 //   - res/res_pjsip_refer.c accepts the REFER (202) and NOTIFYs "100 Trying" at once;
 //     a blind transfer to an extension missing from the dialplan is refused (404);
-//     with the channel variable PJSIP_TRANSFER_HANDLING=ari-only it only publishes
+//     with PJSIP_TRANSFER_HANDLING()=ari-only (or the channel variable of that name,
+//     e.g. from an endpoint set_var) it only publishes
 //     ChannelTransfer and leaves the rest to the ARI application, which reports
 //     progress with POST /channels/{id}/transfer_progress (each state a NOTIFY);
 //     otherwise it runs the core transfer and NOTIFYs its result
@@ -67,6 +68,17 @@ type chanXfer struct {
 	transfers  []*TransferReport
 	pending    *ariTransfer // an ari-only REFER waiting for transfer_progress
 	tag        string       // Asterisk's dialog tag, for Replaces
+	handling   string       // PJSIP_TRANSFER_HANDLING() written: "core" or "ari-only"
+}
+
+// ariOnly reports whether REFERs on ch are left to the ARI app: the function
+// PJSIP_TRANSFER_HANDLING() or the channel variable of that name (endpoint
+// set_var=PJSIP_TRANSFER_HANDLING=ari-only) says "ari-only".
+func (ch *channel) ariOnly() bool {
+	if x := ch.xfer; x != nil && x.handling != "" {
+		return x.handling == "ari-only"
+	}
+	return ch.vars["PJSIP_TRANSFER_HANDLING"] == "ari-only"
 }
 
 func (ch *channel) xferState() *chanXfer {
@@ -267,7 +279,7 @@ func (s *Server) BlindTransfer(id, exten, context string) (TransferReport, error
 	}
 	rep := s.referAccepted(ch, "blind", "sip:"+exten+"@127.0.0.1")
 	switch {
-	case ch.vars["PJSIP_TRANSFER_HANDLING"] == "ari-only":
+	case ch.ariOnly():
 		rep.ARI = true
 		at := &ariTransfer{report: rep, source: ch, destination: exten}
 		ch.xfer.pending = at
@@ -301,7 +313,7 @@ func (s *Server) AttendedTransfer(id, otherID string) (TransferReport, error) {
 	fromTag, toTag := other.phoneTag(), other.asteriskTag()
 	replaces := url.QueryEscape(other.protocolID + ";to-tag=" + toTag + ";from-tag=" + fromTag)
 	rep := s.referAccepted(ch, "attended", "sip:"+other.dp.Exten+"@127.0.0.1?Replaces="+replaces)
-	if ch.vars["PJSIP_TRANSFER_HANDLING"] == "ari-only" {
+	if ch.ariOnly() {
 		rep.ARI = true
 		at := &ariTransfer{report: rep, source: ch, dest: other, destination: other.dp.Exten,
 			params: []AdditionalParam{{"from", fromTag}, {"to", toTag}}}

@@ -406,12 +406,16 @@ func TestARIOnlyBlindDeclined(t *testing.T) {
 	s := pbxsimtest.Start(t)
 	l := newXferLab(t, s)
 	a := l.answered("pstn", "", "12345", "1")
-	l.ari(204, "POST", "/ari/channels/"+a+"/variable?variable=PJSIP_TRANSFER_HANDLING&value=ari-only")
+	// The dialplan function, written through ARI: no ChannelVarset.
+	l.ari(204, "POST", "/ari/channels/"+a+"/variable?variable="+url.QueryEscape("PJSIP_TRANSFER_HANDLING()")+"&value=ari-only")
 	st, _, body := do(t, s, "POST", "/sim/channels/"+a+"/transfer", `{"exten":"2000"}`, false)
 	if st != 200 || !strings.Contains(body, `"ari":true`) {
 		t.Fatalf("transfer = %d %s", st, body)
 	}
 	evs := l.until(func(ev map[string]any) bool { return ev["type"] == "ChannelTransfer" })
+	if n := count(evs, "ChannelVarset"); n != 0 {
+		t.Errorf("PJSIP_TRANSFER_HANDLING() write sent %d ChannelVarset", n)
+	}
 	ct := evs[len(evs)-1]
 	rd, _ := fieldOf(ct, "refer_to.requested_destination").(map[string]any)
 	if !reflect.DeepEqual(rd, map[string]any{"destination": "2000"}) || fieldOf(ct, "referred_by.bridge") != nil {
