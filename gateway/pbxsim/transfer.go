@@ -608,7 +608,11 @@ func (s *Server) attendedTransfer(ch, other *channel, rep *TransferReport) {
 	if b2 != nil {
 		s.unholdLeg(other)
 	}
-	if b1 == b2 || (b1 != nil && len(b1.members) <= 1) || (b2 != nil && len(b2.members) <= 1) {
+	// Two bridges: attended_transfer_bridge links them whoever is in them. One
+	// bridge: the transferer alone in it is Invalid (ast_bridge_peers count <= 1).
+	one1 := b1 != nil && b2 == nil && len(b1.members) <= 1
+	one2 := b2 != nil && b1 == nil && len(b2.members) <= 1
+	if b1 == b2 || one1 || one2 {
 		fail(xferInvalid)
 		return
 	}

@@ -125,6 +125,8 @@ func TestTransferFailures(t *testing.T) {
 			[]int{100, 404}, "", "", nil, nil},
 		{"attended, neither bridged", func() (pbxsim.TransferReport, error) { return s.AttendedTransfer(alone, other) },
 			[]int{100, 400}, "Invalid", "BridgeAttendedTransfer", nil, nil},
+		{"attended, alone in the only bridge", func() (pbxsim.TransferReport, error) { return s.AttendedTransfer(solo, other) },
+			[]int{100, 400}, "Invalid", "BridgeAttendedTransfer", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,8 +146,17 @@ func TestTransferFailures(t *testing.T) {
 			if x["result"] != tt.result || x["is_external"] != true {
 				t.Errorf("%s = %v", tt.event, x)
 			}
-			if tt.event == "BridgeAttendedTransfer" && x["destination_type"] != "fail" {
-				t.Errorf("destination_type = %v, want fail", x["destination_type"])
+			if tt.event == "BridgeAttendedTransfer" {
+				if x["destination_type"] != "fail" {
+					t.Errorf("destination_type = %v, want fail", x["destination_type"])
+				}
+				var wantBridge any
+				if fieldOf(x, "transferer_first_leg.id") == solo {
+					wantBridge = "solo"
+				}
+				if fieldOf(x, "transferer_first_leg_bridge.id") != wantBridge {
+					t.Errorf("transferer_first_leg_bridge = %v, want %v", x["transferer_first_leg_bridge"], wantBridge)
+				}
 			}
 			if fieldOf(x, "bridge.id") != tt.bridgeID || fieldOf(x, "transferee.id") != tt.transferee {
 				t.Errorf("%s bridge/transferee = %v/%v", tt.event, fieldOf(x, "bridge.id"), fieldOf(x, "transferee.id"))
