@@ -556,14 +556,13 @@ func (s *Server) blindTransfer(ch *channel, rep *TransferReport, exten, context 
 	ev.Channel, ev.Bridge = ch.model(), b.model()
 	ev.Transferee = chanModel(transferee)
 	one, two := s.newLocalPair(exten, context)
-	party := ch.caller
-	if transferee != nil {
-		party = transferee.caller
-	}
-	one.caller, two.caller = party, party
+	// ;1 stands for the transferer towards the transferee; local_call copies ;1's
+	// parties crosswise to ;2, so the destination sees the transferee calling.
+	one.caller = ch.caller
 	if transferee != nil {
 		one.connected = transferee.caller // as Asterisk shows ;1 entering the bridge
 	}
+	two.caller, two.connected = one.connected, one.caller
 	for _, h := range []*channel{one, two} {
 		h.vars["BLINDTRANSFER"] = ch.name
 		h.vars["SIPTRANSFER"] = "yes"
@@ -617,12 +616,13 @@ func (s *Server) attendedTransfer(ch, other *channel, rep *TransferReport) {
 		return
 	}
 	one, two := s.newLocalPair("_attended", "transfer")
-	one.caller, two.caller = ch.caller, other.caller
-	if p := bridgePeer(ch); p != nil {
-		one.connected = p.caller
+	// Across the link each party ends up seeing the other one.
+	transferee, target := bridgePeer(ch), bridgePeer(other)
+	if transferee != nil {
+		one.connected, two.caller = transferee.caller, transferee.caller
 	}
-	if p := bridgePeer(other); p != nil {
-		two.connected = p.caller
+	if target != nil {
+		two.connected, one.caller = target.caller, target.caller
 	}
 	ev.Result, ev.First, ev.Second = xferSuccess, ch.model(), other.model()
 	targets := s.targets([]*channel{ch, other}, []*bridge{b1, b2})
@@ -645,7 +645,7 @@ func (s *Server) attendedTransfer(ch, other *channel, rep *TransferReport) {
 		if b1 == nil {
 			bridged, unbridged, b = other, ch, b2
 		}
-		one.connected = CallerID{}
+		one.caller, one.connected = unbridged.caller, CallerID{}
 		if p := bridgePeer(bridged); p != nil {
 			one.connected = p.caller
 		}
