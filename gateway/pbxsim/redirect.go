@@ -221,7 +221,10 @@ func sipUserHost(t string) (user, host string, ok bool) {
 	t, _, _ = strings.Cut(t, "?")
 	user, host, ok = strings.Cut(t, "@")
 	if !ok {
-		return "", t, true
+		user, host = "", t
+	}
+	if host == "" {
+		return "", "", false
 	}
 	return user, host, true
 }
