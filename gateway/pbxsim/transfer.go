@@ -681,8 +681,10 @@ func (s *Server) takeOver(h, leg *channel) {
 			h.dp.AppData = strings.Join(append([]string{st.app}, st.args...), ",")
 			s.setVar(h, "STASISSTATUS", "")
 			s.subscribe(st.app, h.id)
-			h.stasis = &stasisState{app: st.app, args: append([]string{}, st.args...), exit: make(chan stasisExit, 1)}
-			ev := evStasisStartReplace{s.base("StasisStart"), h.stasis.args, h.model(), leg.model()}
+			// stasis.c channel_replaced_cb: a new StasisStart, without args, with
+			// replace_channel.
+			h.stasis = &stasisState{app: st.app, args: []string{}, exit: make(chan stasisExit, 1)}
+			ev := evStasisStartReplace{s.base("StasisStart"), []string{}, h.model(), leg.model()}
 			s.chanEvent(h, &ev)
 		}
 		return

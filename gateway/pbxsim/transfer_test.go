@@ -325,7 +325,7 @@ func TestAttendedTransferToApplication(t *testing.T) {
 	for _, ev := range evs {
 		if ev["type"] == "StasisStart" && strings.HasSuffix(chanName(ev), ";2") {
 			two = chanID(ev)
-			if fieldOf(ev, "replace_channel.id") != a2 {
+			if fieldOf(ev, "replace_channel.id") != a2 || len(ev["args"].([]any)) != 0 {
 				t.Errorf(";2 StasisStart = %v", ev)
 			}
 		}
