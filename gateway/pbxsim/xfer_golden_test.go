@@ -110,6 +110,10 @@ func describe(ev map[string]any, roles, names map[string]string) string {
 	out := fmt.Sprintf("%v %s", ev["type"], label(ev["channel"]))
 	switch ev["type"] {
 	case "ChannelVarset":
+		if v, _ := ev["variable"].(string); strings.HasPrefix(v, "RTPAUDIOQOS") {
+			out += " " + v // statistics depend on the call's length
+			break
+		}
 		out += fmt.Sprintf(" %v=%v", ev["variable"], roleValue(ev["value"], names))
 	case "StasisStart":
 		out += fmt.Sprintf(" args=%v replace=%s", ev["args"], label(ev["replace_channel"]))
