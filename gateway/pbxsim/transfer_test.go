@@ -443,3 +443,29 @@ func TestARIOnlyBlindDeclined(t *testing.T) {
 	}
 	l.ari(204, "DELETE", "/ari/channels/"+a)
 }
+
+// An agent leg originated by the app blind-transfers the caller: the app, which
+// originated it, also sees its ChannelDestroyed after the phone's BYE.
+func TestBlindTransferByOriginatedAgent(t *testing.T) {
+	s := pbxsimtest.Start(t, pbxsim.Options{Endpoints: []pbxsim.Endpoint{
+		{Tech: "PJSIP", Resource: "pstn", Context: "from-pstn", Behaviour: pbxsim.Behaviour{Mode: pbxsim.ModeAnswer}},
+		{Tech: "PJSIP", Resource: "agent1001", Context: "from-agents", Behaviour: pbxsim.Behaviour{Mode: pbxsim.ModeAnswer}},
+	}})
+	l := newXferLab(t, s)
+	caller := l.answered("pstn", "", "12345", "13800138000")
+	l.ari(200, "POST", "/ari/channels/agentleg?endpoint=PJSIP/agent1001&app=liandong")
+	l.until(func(ev map[string]any) bool { return ev["type"] == "StasisStart" && chanID(ev) == "agentleg" })
+	l.bridge("b1", caller, "agentleg")
+	rep, err := s.BlindTransfer("agentleg", "110", "from-pstn")
+	if err != nil || rep.Result != "Success" {
+		t.Fatalf("transfer = %+v %v", rep, err)
+	}
+	evs := l.until(func(ev map[string]any) bool { return ev["type"] == "ChannelDestroyed" && chanID(ev) == "agentleg" })
+	inOrder(t, evs, sub{"BridgeBlindTransfer", "agentleg"}, sub{"ChannelLeftBridge", "agentleg"},
+		sub{"ChannelHangupRequest", "agentleg"}, sub{"StasisEnd", "agentleg"}, sub{"ChannelDestroyed", "agentleg"})
+	info, err := s.Channel(caller)
+	if err != nil || info.Bridge != "b1" {
+		t.Fatalf("caller = %+v %v", info, err)
+	}
+	l.ari(204, "DELETE", "/ari/channels/"+caller)
+}
