@@ -109,7 +109,7 @@ func (s *Server) redirect(ch *channel, resource string) {
 	if ch.state == "Ring" {
 		if !parsesAsURI(r.Target) {
 			// pjsip_parse_uri failed: nothing is sent, the call goes on.
-			s.log.Warn("pbxsim: failed to parse redirect destination URI", "target", r.Target, "channel", ch.name)
+			s.log.Warn("pbxsim: failed to parse redirect destination URI", "target", maskDigits(r.Target), "channel", ch.name)
 			return
 		}
 		r.Method = "302"
@@ -239,4 +239,27 @@ func asteriskHost(h string) bool {
 		return true
 	}
 	return false
+}
+
+// maskDigits masks runs of 7 or more digits (phone numbers) for logs: 138****5678.
+func maskDigits(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		j := i
+		for j < len(v) && v[j] >= '0' && v[j] <= '9' {
+			j++
+		}
+		switch {
+		case j-i >= 7:
+			b.WriteString(v[i:i+3] + "****" + v[j-4:j])
+			i = j
+		case j > i:
+			b.WriteString(v[i:j])
+			i = j
+		default:
+			b.WriteByte(v[i])
+			i++
+		}
+	}
+	return b.String()
 }

@@ -47,3 +47,16 @@ func FuzzRedirectTarget(f *testing.F) {
 		}
 	})
 }
+
+func TestMaskDigits(t *testing.T) {
+	for in, want := range map[string]string{
+		"sip:13800138000@x":  "sip:138****8000@x",
+		"1000":               "1000",
+		"tel:+8613812345678": "tel:+861****5678",
+		"":                   "",
+	} {
+		if got := maskDigits(in); got != want {
+			t.Errorf("maskDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
