@@ -58,6 +58,7 @@ type channel struct {
 	snooped    *channel   // for a Snoop channel: its target
 	dtmfHeard  []string   // digits sent to the channel by the app
 	hangupCode int        // Q.850 cause the far end saw
+	xfer       *chanXfer  // redirects and phone transfers (transfer.go)
 }
 
 type stasisState struct {
@@ -141,6 +142,10 @@ func (s *Server) setVar(ch *channel, name, value string) {
 		setParty(&ch.connected, name, value)
 		ev := evChannel{s.base("ChannelConnectedLine"), ch.model()}
 		s.chanEvent(ch, &ev)
+		return
+	case "PJSIP_TRANSFER_HANDLING()":
+		// A function write (core or ari-only): no ChannelVarset.
+		ch.xferState().handling = value
 		return
 	case "TALK_DETECT(set)", "TALK_DETECT(remove)":
 		// A function write: no ChannelVarset, as in Asterisk.

@@ -321,25 +321,3 @@ func (s *Server) hMove(w http.ResponseWriter, _ *http.Request, ids []string, p *
 	start := evStasisStart{s.base("StasisStart"), args, ch.model()}
 	s.chanEvent(ch, &start)
 }
-
-func (s *Server) hRedirect(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
-		ep := p.get("endpoint")
-		if ep == "" {
-			writeErr(w, http.StatusBadRequest, "Required parameter 'endpoint' not provided")
-			return
-		}
-		tech, _, ok := strings.Cut(ep, "/")
-		if !ok {
-			writeErr(w, http.StatusBadRequest, "Endpoint parameter '"+ep+"' does not contain tech")
-			return
-		}
-		if !strings.EqualFold(tech, ch.tech) {
-			writeErr(w, http.StatusUnprocessableEntity, "Endpoint technology '"+tech+"' does not match channel technology '"+ch.tech+"'")
-			return
-		}
-		noContent(w)
-		// The far end is told to go elsewhere: for us the call simply ends.
-		s.hangup(ch, hangupSpec{request: true, qos: true, destroy: 16})
-	})
-}

@@ -177,6 +177,10 @@ type ChannelInfo struct {
 	MOH    string       `json:"moh"`
 	Held   bool         `json:"held"`
 	Muted  string       `json:"muted"`
+	// Redirected and Transfers: what the phone was told by a redirect and the
+	// transfers it started (redirect.go, transfer.go).
+	Redirected *Redirected      `json:"redirected,omitempty"`
+	Transfers  []TransferReport `json:"transfers,omitempty"`
 }
 
 // Channel reports a live channel's state and what it heard (playbacks, app DTMF).
@@ -195,6 +199,7 @@ func (s *Server) Channel(id string) (ChannelInfo, error) {
 	if ch.bridge != nil {
 		info.Bridge = ch.bridge.id
 	}
+	ch.fillPhone(&info.Redirected, &info.Transfers)
 	return info, nil
 }
 
@@ -204,6 +209,10 @@ type Ended struct {
 	Answered bool     `json:"answered"` // false: the call was refused or cancelled
 	SIP      int      `json:"sip"`      // final SIP response of an unanswered SIP call (486, 603, 403...); 0 when answered (BYE)
 	Heard    []string `json:"heard"`    // media URIs played to it
+	// Redirected and Transfers: what the phone was told by a redirect and the
+	// transfers it started (redirect.go, transfer.go).
+	Redirected *Redirected      `json:"redirected,omitempty"`
+	Transfers  []TransferReport `json:"transfers,omitempty"`
 }
 
 // maxEnded bounds how many ended channels are remembered.
@@ -241,7 +250,11 @@ func (s *Server) recordEnd(ch *channel, cause int) {
 	e := Ended{Cause: cause, Answered: ch.answered, Heard: ch.heard}
 	if ch.tech == "PJSIP" && !ch.answered {
 		e.SIP = sipForCause(cause)
+		if ch.xfer != nil && ch.xfer.finalSIP != 0 {
+			e.SIP = ch.xfer.finalSIP
+		}
 	}
+	ch.fillPhone(&e.Redirected, &e.Transfers)
 	if _, ok := s.ended[ch.id]; !ok {
 		s.endedLog = append(s.endedLog, ch.id)
 	}
@@ -277,6 +290,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "read body: "+err.Error())
+		return
+	}
+	if s.serveXferControl(w, r, segs, body) {
 		return
 	}
 	var in struct {

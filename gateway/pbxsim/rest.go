@@ -139,6 +139,14 @@ func (s *Server) serveARI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	segs := strings.Split(path, "/")
+	// Asterisk's router stops at the first empty segment: /channels//redirect is
+	// POST /channels (an originate).
+	for i, seg := range segs {
+		if seg == "" {
+			segs = segs[:i]
+			break
+		}
+	}
 	for _, rt := range s.routes() {
 		ids, ok := matchRoute(rt.segs, segs)
 		if !ok {
@@ -234,6 +242,7 @@ func (s *Server) routes() []route {
 		{[]string{"channels", "*", "silence"}, m(P, handlerFunc(s.hSilence), D, handlerFunc(s.hSilenceStop))},
 		{[]string{"channels", "*", "continue"}, m(P, handlerFunc(s.hContinue))},
 		{[]string{"channels", "*", "redirect"}, m(P, handlerFunc(s.hRedirect))},
+		{[]string{"channels", "*", "transfer_progress"}, m(P, handlerFunc(s.hTransferProgress))},
 		{[]string{"channels", "*", "dial"}, m(P, handlerFunc(s.hDial))},
 		{[]string{"channels", "*", "move"}, m(P, handlerFunc(s.hMove))},
 		{[]string{"channels", "*", "rtp_statistics"}, m(G, handlerFunc(s.hRTPStatistics))},
