@@ -20,11 +20,14 @@ type ConceptKind string
 // a topic is the situation or thing it concerns (预付卡, 停电...); an
 // outside topic is one the hotline sends elsewhere (a fire or an injury is
 // for 119/120/110): a question about it gets no FAQ answer unless an entry
-// itself carries the concept.
+// itself carries the concept. An uncovered topic is a matter the FAQ has
+// no entry for (婚假, 疫苗, 宽带): the same rule, but the caller is offered
+// an agent rather than sent elsewhere.
 const (
-	KindAction  ConceptKind = "action"
-	KindTopic   ConceptKind = "topic"
-	KindOutside ConceptKind = "outside"
+	KindAction    ConceptKind = "action"
+	KindTopic     ConceptKind = "topic"
+	KindOutside   ConceptKind = "outside"
+	KindUncovered ConceptKind = "uncovered"
 )
 
 // Concept is an editor-maintained concept: any trigger in a question (or in
@@ -151,8 +154,8 @@ func (lx *Lexicon) Validate() error {
 			return bad("concepts[%d] %s: duplicate name", i, c.Name)
 		}
 		names[c.Name] = true
-		if c.Kind != KindAction && c.Kind != KindTopic && c.Kind != KindOutside {
-			return bad("concepts[%d] %s: kind %q must be action, topic or outside", i, c.Name, c.Kind)
+		if c.Kind != KindAction && c.Kind != KindTopic && c.Kind != KindOutside && c.Kind != KindUncovered {
+			return bad("concepts[%d] %s: kind %q must be action, topic, outside or uncovered", i, c.Name, c.Kind)
 		}
 		if c.Weight < 0 || c.Weight > 10 {
 			return bad("concepts[%d] %s: weight %v out of [0,10]", i, c.Name, c.Weight)

@@ -25,7 +25,7 @@ func TestDecodeLexiconErrors(t *testing.T) {
 		{"empty variant", "synonyms:\n  社保: [\"\"]\n", "synonyms[社保]"},
 		{"self variant", "synonyms:\n  社保: [社保]\n", "equals the canonical"},
 		{"two owners", "synonyms:\n  社保: [设保]\n  医保: [设保]\n", "listed under"},
-		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\" must be action, topic or outside"},
+		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\" must be action, topic, outside or uncovered"},
 		{"no triggers", "concepts:\n  - name: 退费\n    kind: action\n", "no triggers"},
 		{"duplicate", "concepts:\n  - {name: a, kind: topic, triggers: [x]}\n  - {name: a, kind: topic, triggers: [y]}\n", "duplicate name"},
 		{"weight", "concepts:\n  - {name: a, kind: topic, weight: 99, triggers: [x]}\n", "weight"},
@@ -113,5 +113,44 @@ func TestRejects(t *testing.T) {
 	}
 	if r := bare.Search("我在国外旅游，护照丢了，怎么办", 3); len(r.Hits) == 0 || r.Hits[0].ID != "p-1" || r.Reject != "" {
 		t.Fatalf("without rejects: %+v", r)
+	}
+}
+
+// An uncovered concept refuses a question about it, unless the best entry
+// itself carries the concept.
+func TestUncoveredConcept(t *testing.T) {
+	entries := []Entry{
+		{ID: "h-1", Department: "人社", Title: "婚假和产假有多少天？", Answer: "按规定休假。", SimilarQuestions: []string{"产假能休几天"}, Keywords: []string{"产假"}},
+		{ID: "v-1", Department: "卫健", Title: "新生儿怎么办理医保？", Answer: "出生后到医保窗口参保。", SimilarQuestions: []string{"孩子刚出生医保怎么交"}, Keywords: []string{"新生儿"}},
+	}
+	for i := range entries {
+		entries[i].Status, entries[i].Version = StatusPublished, 1
+	}
+	lex := &Lexicon{Concepts: []Concept{
+		{Name: "假期", Kind: KindUncovered, Triggers: []string{"婚假", "产假"}},
+		{Name: "疫苗接种", Kind: KindUncovered, Triggers: []string{"疫苗"}},
+	}}
+	ix, err := Build(entries, lex, Options{Calibration: &defaultCalibration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ q, want, uncovered string }{
+		{"孩子刚出生，疫苗在哪打", "", "疫苗接种"},
+		{"产假能休几天", "h-1", ""}, // the entry carries the concept
+		{"孩子刚出生医保怎么交", "v-1", ""},
+	}
+	for _, tt := range tests {
+		r := ix.Search(tt.q, 3)
+		got := ""
+		if !r.NoAnswer && len(r.Hits) > 0 {
+			got = r.Hits[0].ID
+		}
+		if got != tt.want || r.Uncovered != tt.uncovered {
+			t.Errorf("%s: got %q uncovered %q, want %q uncovered %q", tt.q, got, r.Uncovered, tt.want, tt.uncovered)
+		}
+	}
+	bad := "concepts:\n  - {name: a, kind: elsewhere, triggers: [x]}\n"
+	if _, err := DecodeLexicon(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "action, topic, outside or uncovered") {
+		t.Fatalf("bad kind: %v", err)
 	}
 }

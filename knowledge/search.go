@@ -25,6 +25,9 @@ type Result struct {
 	// Outside names the outside concept (an emergency) that made the search
 	// refuse, for the editors' "try a question" and the IVR; "" otherwise.
 	Outside string `json:"outside,omitempty"`
+	// Uncovered names the uncovered concept (a matter the FAQ has no entry
+	// for) that made the search refuse; "" otherwise.
+	Uncovered string `json:"uncovered,omitempty"`
 	// Reject is the editors' reject question (a question the FAQ must not
 	// answer) that made the search refuse; "" otherwise.
 	Reject string `json:"reject,omitempty"`
@@ -45,6 +48,7 @@ type query struct {
 	actions []int   // in clauses that are not side topics
 	topics  []int   // topic and outside concepts
 	outside []int   // outside concepts
+	uncov   []int   // uncovered concepts
 	ids     []int32 // see sortedIDs
 }
 
@@ -97,6 +101,9 @@ func (ix *Index) prepare(text string) query {
 					q.actions = appendUniq(q.actions, f.con)
 				case KindOutside:
 					q.outside = appendUniq(q.outside, f.con)
+					q.topics = appendUniq(q.topics, f.con)
+				case KindUncovered:
+					q.uncov = appendUniq(q.uncov, f.con)
 					q.topics = appendUniq(q.topics, f.con)
 				default:
 					q.topics = appendUniq(q.topics, f.con)
@@ -467,6 +474,13 @@ func (ix *Index) Search(text string, k int) Result {
 		res.Confidence = min(res.Confidence, outsideConfidence)
 		res.NoAnswer = true
 		res.Outside = ix.lex.cons[q.outside[0]].Name
+	}
+	if len(q.uncov) > 0 && agreement(q.uncov, ix.topics[top[0].e]) < 1 {
+		// A matter the editors say the FAQ does not cover: an agent
+		// answers it, not the nearest entry.
+		res.Confidence = min(res.Confidence, outsideConfidence)
+		res.NoAnswer = true
+		res.Uncovered = ix.lex.cons[q.uncov[0]].Name
 	}
 	if len(top) > k {
 		top = top[:k]

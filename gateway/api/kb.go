@@ -500,7 +500,7 @@ func (h *kb) try(w http.ResponseWriter, r *http.Request, a store.Actor) {
 	}
 	// outside / reject say why the search refused, for the editor.
 	writeJSON(w, http.StatusOK, map[string]any{"q": q, "hits": hits, "confidence": res.Confidence, "no_answer": res.NoAnswer,
-		"outside": res.Outside, "reject": res.Reject})
+		"outside": res.Outside, "uncovered": res.Uncovered, "reject": res.Reject})
 }
 
 // askReply is the text channel's answer.
