@@ -12,19 +12,21 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.945, 0.965},
+	{"testdata/kb-dev.tsv", 0.95, 0.97},
 	// Questions written for the project's own tests, never used to tune.
 	{"testdata/kb-extra.tsv", 0.92, 0.955},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
-	{"testdata/kb-holdout.tsv", 0.85, 0.865},
+	{"testdata/kb-holdout.tsv", 0.865, 0.875},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.73, 0.78},
+	{"testdata/kb-fresh.tsv", 0.755, 0.805},
 	// Written before round 4 (dropped) was run on it, 30% "none".
-	{"testdata/kb-fresh2.tsv", 0.68, 0.74},
+	{"testdata/kb-fresh2.tsv", 0.665, 0.725},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
 	{"testdata/kb-fresh3.tsv", 0.845, 0.905},
+	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
+	{"testdata/kb-fresh4.tsv", 0.88, 0.93},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable

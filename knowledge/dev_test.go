@@ -30,6 +30,7 @@ var evalSets = []struct {
 	{"kb-fresh", "testdata/kb-fresh.tsv", -1},
 	{"kb-fresh2", "testdata/kb-fresh2.tsv", -1},
 	{"kb-fresh3", "testdata/kb-fresh3.tsv", -1},
+	{"kb-fresh4", "testdata/kb-fresh4.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.

@@ -217,8 +217,12 @@ func (lx *Lexicon) compile() *compiledLexicon {
 	var words []string
 	var vals []int
 	for i, con := range lx.Concepts {
-		words = append(words, normalize(con.Name))
-		vals = append(vals, i)
+		// A concept's name is a trigger too, except an uncovered one's: it
+		// names a group of matters (疫苗接种), a word an entry may well say.
+		if con.Kind != KindUncovered {
+			words = append(words, normalize(con.Name))
+			vals = append(vals, i)
+		}
 		for _, t := range con.Triggers {
 			words = append(words, normalize(t))
 			vals = append(vals, i)

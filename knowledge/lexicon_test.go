@@ -122,6 +122,7 @@ func TestUncoveredConcept(t *testing.T) {
 	entries := []Entry{
 		{ID: "h-1", Department: "人社", Title: "婚假和产假有多少天？", Answer: "按规定休假。", SimilarQuestions: []string{"产假能休几天"}, Keywords: []string{"产假"}},
 		{ID: "v-1", Department: "卫健", Title: "新生儿怎么办理医保？", Answer: "出生后到医保窗口参保。", SimilarQuestions: []string{"孩子刚出生医保怎么交"}, Keywords: []string{"新生儿"}},
+		{ID: "w-1", Department: "热线", Title: "怎样查询工单办理进度？", Answer: "凭工单编号查询。", SimilarQuestions: []string{"反映的事办到哪了", "工单进度怎么查"}, Keywords: []string{"工单进度"}},
 	}
 	for i := range entries {
 		entries[i].Status, entries[i].Version = StatusPublished, 1
@@ -138,6 +139,10 @@ func TestUncoveredConcept(t *testing.T) {
 		{"孩子刚出生，疫苗在哪打", "", "疫苗接种"},
 		{"产假能休几天", "h-1", ""}, // the entry carries the concept
 		{"孩子刚出生医保怎么交", "v-1", ""},
+		// The matter is the story; the question (the last clause) is the
+		// work order's progress, which the FAQ answers.
+		{"上回反映的疫苗的事，工单进度怎么查", "w-1", ""},
+		{"工单进度查过了，疫苗到底在哪打", "", "疫苗接种"},
 	}
 	for _, tt := range tests {
 		r := ix.Search(tt.q, 3)

@@ -103,7 +103,6 @@ func (ix *Index) prepare(text string) query {
 					q.outside = appendUniq(q.outside, f.con)
 					q.topics = appendUniq(q.topics, f.con)
 				case KindUncovered:
-					q.uncov = appendUniq(q.uncov, f.con)
 					q.topics = appendUniq(q.topics, f.con)
 				default:
 					q.topics = appendUniq(q.topics, f.con)
@@ -116,6 +115,14 @@ func (ix *Index) prepare(text string) query {
 			q.known += qf.w
 		}
 		q.feats = append(q.feats, qf)
+	}
+	// An uncovered matter refuses only when it is what the caller asks
+	// about: 路灯 in "反映的路灯的事…还能查进度不" is the story of a
+	// question about the work order, which the FAQ answers.
+	for _, qf := range q.feats {
+		if qf.f.kind == fConcept && qf.f.ask && ix.lex.cons[qf.f.con].Kind == KindUncovered {
+			q.uncov = appendUniq(q.uncov, qf.f.con)
+		}
 	}
 	return q
 }

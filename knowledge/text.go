@@ -47,6 +47,9 @@ type feature struct {
 	con      int     // concept index for fConcept
 	w        float32 // clause weight (queries); 1 for entries
 	pos      int32   // index of the first character in the text's content (bigrams)
+	// ask: found in the asking clause of a query — the clause of highest
+	// weight, the last one on a tie (callers ask at the end).
+	ask bool
 }
 
 // Clause weights of a query: the clause that asks weighs more, a side
@@ -108,9 +111,23 @@ func (lx *compiledLexicon) features(text string, query bool) []feature {
 	if query {
 		lx.weighClauses(cs)
 	}
+	ask := -1
+	if query {
+		for i, c := range cs {
+			if ask < 0 || c.w >= cs[ask].w {
+				ask = i
+			}
+		}
+	}
 	var out []feature
-	for _, c := range cs {
+	for i, c := range cs {
+		n := len(out)
 		out = lx.clauseFeatures(out, c)
+		if i == ask {
+			for j := n; j < len(out); j++ {
+				out[j].ask = true
+			}
+		}
 	}
 	return out
 }
@@ -191,6 +208,7 @@ func dedup(fs []feature) []feature {
 			if f.w > out[j].w {
 				out[j].w = f.w
 			}
+			out[j].ask = out[j].ask || f.ask
 			continue
 		}
 		seen[f.key] = len(out)
