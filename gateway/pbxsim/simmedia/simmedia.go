@@ -80,6 +80,7 @@ type Media struct {
 	stored    map[string]media.Audio     // finished recordings, the last RecordingsKept
 	storedLog []string
 	talk      map[string]*talkDet // TALK_DETECT, also for channels not up yet
+	tone      map[string]*toneDet // TONE_DETECT, likewise; made on first use
 }
 
 // EndedKept is how many hung-up channels' audio Heard still returns.
@@ -278,6 +279,7 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 	if d := m.talk[ch.ID]; d != nil {
 		d.remove = l.leg.Tap(media.DirIn, d)
 	}
+	m.toneUp(ch.ID, l)
 }
 
 // ChannelGone implements pbxsim.MediaObserver: the leg is released.
@@ -288,6 +290,7 @@ func (m *Media) ChannelGone(id string) {
 	delete(m.memberOf, id)
 	delete(m.muted, id)
 	delete(m.talk, id)
+	delete(m.tone, id)
 	m.mu.Unlock()
 	if l == nil {
 		return
