@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,20 @@ func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []stri
 		writeErr(w, http.StatusBadRequest, "external_host must be <host>:<port> for all transports other than websocket")
 		return
 	}
+	// resource_channels.c dispatches rtp/udp, audiosocket/tcp and
+	// none/websocket (only rtp/udp is emulated); anything else is a 501.
+	enc, tr := p.get("encapsulation"), p.get("transport")
+	if enc == "" {
+		enc = "rtp"
+	}
+	if tr == "" {
+		tr = "udp"
+	}
+	if !(strings.EqualFold(enc, "rtp") && strings.EqualFold(tr, "udp")) && !(strings.EqualFold(enc, "audiosocket") && strings.EqualFold(tr, "tcp")) &&
+		!(strings.EqualFold(enc, "none") && strings.EqualFold(tr, "websocket")) {
+		writeErr(w, http.StatusNotImplemented, "The encapsulation and/or transport is not supported")
+		return
+	}
 	if !extFormats[format] {
 		writeErr(w, http.StatusInternalServerError, "An internal error prevented this request from being handled")
 		return
@@ -57,6 +72,18 @@ func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []stri
 	la := pc.LocalAddr().(*net.UDPAddr)
 	ch.vars["UNICASTRTP_LOCAL_ADDRESS"] = la.IP.String()
 	ch.vars["UNICASTRTP_LOCAL_PORT"] = strconv.Itoa(la.Port)
+	// variables are set on the new channel before it is announced, as the
+	// originate it is built on does: CALLERID()/CONNECTEDLINE() writes set the party.
+	for k, v := range p.vars {
+		switch {
+		case strings.HasPrefix(k, "CALLERID(") && strings.HasSuffix(k, ")"):
+			setParty(&ch.caller, k, v)
+		case strings.HasPrefix(k, "CONNECTEDLINE(") && strings.HasSuffix(k, ")"):
+			setParty(&ch.connected, k, v)
+		default:
+			ch.vars[k] = v
+		}
+	}
 	ch.orig = &origination{app: appName, args: splitArgs(p.get("data")), dialstring: host + "/c(" + format + ")", timeout: 30 * time.Second}
 	ch.origApp = appName
 	s.announce(ch)
