@@ -43,7 +43,8 @@ type channel struct {
 	rtp        net.PacketConn // externalMedia's local RTP socket
 	talkGen    int            // TALK_DETECT changes; a poll of an older one stops
 	talkOn     bool
-	tone       *toneState // TONE_DETECT, nil when off
+	tone       *toneState      // TONE_DETECT, nil when off
+	jump       chan *GotoError // async gotos for the running dialplan; see jumps
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -325,14 +325,25 @@ func (s *Server) toneHit(ch *channel, st *toneState, tx bool) bool {
 	return loc != "" && s.asyncGoto(ch, loc)
 }
 
-// asyncGoto is ast_async_parseable_goto for a channel in Stasis: it leaves
-// the application and continues at "context,exten,priority", as after
-// /continue. A channel running dialplan applications is not redirected.
+// asyncGoto is ast_async_parseable_goto to "context,exten,priority": a
+// channel in Stasis leaves the application and continues there, as after
+// /continue; one running dialplan applications has the current one ended
+// (or the next one not started) and goes on there.
 func (s *Server) asyncGoto(ch *channel, loc string) bool {
 	parts := strings.SplitN(loc, ",", 3)
 	prio, err := strconv.Atoi(strings.TrimSpace(parts[2]))
-	if err != nil || prio < 1 || ch.stasis == nil {
+	if err != nil || prio < 1 {
 		return false
+	}
+	if ch.stasis == nil {
+		if !ch.dialplan {
+			return false
+		}
+		select {
+		case ch.jumps() <- &GotoError{Context: parts[0], Exten: parts[1], Priority: prio}:
+		default: // one is already pending
+		}
+		return true
 	}
 	dialplan := ch.dialplan
 	s.leaveStasis(ch, stasisExit{ctx: parts[0], exten: parts[1], prio: prio})
@@ -340,4 +351,12 @@ func (s *Server) asyncGoto(ch *channel, loc string) bool {
 		s.runDialplan(ch, parts[0], parts[1], prio)
 	}
 	return true
+}
+
+// jumps is the channel's async goto queue (s.mu held), made on first use.
+func (ch *channel) jumps() chan *GotoError {
+	if ch.jump == nil {
+		ch.jump = make(chan *GotoError, 1)
+	}
+	return ch.jump
 }

@@ -1,10 +1,13 @@
 package simmedia_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"liandong/gateway/pbxsim"
 )
 
 func (r *rig) toneDetect(id, args string) (int, string) {
@@ -161,5 +164,36 @@ func TestToneDetectRTOptions(t *testing.T) {
 	}
 	if r.waitEvent("ChannelToneDetected", a, 1, time.Second) != nil {
 		t.Error("a tx tone detected with options rt (rx only)")
+	}
+}
+
+// TestToneDetectGotoInDialplan: a channel running dialplan applications
+// (Wait) is sent to g()'s location when the tone is heard, as Asterisk's
+// documented Set(TONE_DETECT(2600,1000,g(got-2600,s,1))=), Wait(15).
+func TestToneDetectGotoInDialplan(t *testing.T) {
+	r := startWith(t, pbxsim.Options{Routes: []pbxsim.Route{
+		{Context: "from-pstn", Exten: "12345", Steps: []string{"Answer()", "Set(TONE_DETECT(2100,300,g(got-tone,s,1))=)", "Wait(10)", "Hangup()"}},
+		{Context: "got-tone", Exten: "s", Steps: []string{"Wait(10)", "Hangup()"}},
+	}})
+	a, err := r.s.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(time.Second); r.s.Speak(a, "tone:2100") != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the channel never answered")
+		}
+	}
+	for end := time.Now().Add(1500 * time.Millisecond); ; time.Sleep(10 * time.Millisecond) {
+		info, err := r.s.Channel(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := info.Model.Dialplan; d.Context == "got-tone" && d.Exten == "s" && d.AppName == "Wait" {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("still at %+v, want got-tone,s,1", info.Model.Dialplan)
+		}
 	}
 }
