@@ -13,6 +13,12 @@ import (
 var extFormats = map[string]bool{"ulaw": true, "alaw": true, "slin": true, "slin12": true, "slin16": true,
 	"slin24": true, "slin32": true, "slin44": true, "slin48": true, "g722": true, "gsm": true, "opus": true, "g729": true}
 
+// An externalMedia channel carries no DTMF either way, as Asterisk 22's
+// UnicastRTP: unicast_rtp_tech (chan_rtp.c) has no send_digit_begin/end, so
+// ARI /dtmf sends nothing, and with no SDP no dynamic payload type is mapped
+// for receiving, so res_rtp_asterisk drops RFC 4733 telephone-events
+// (simmedia's rtpPort likewise); no DSP listens for in-band tones.
+
 // hExternalMedia answers POST /channels/externalMedia: a UnicastRTP channel whose local
 // RTP port is a real UDP socket (UNICASTRTP_LOCAL_ADDRESS/PORT), answered at once into the app.
 func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []string, p *params) {

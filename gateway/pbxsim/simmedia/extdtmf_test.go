@@ -2,6 +2,7 @@ package simmedia_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/media"
 )
 
@@ -153,5 +155,9 @@ func TestExternalMediaSendDTMF(t *testing.T) {
 	}
 	if len(info.DTMF) != 1 || info.DTMF[0] != "123" {
 		t.Errorf("dtmf_heard %q, want [123]", info.DTMF)
+	}
+	// Nor can the far end (the control API) make one press keys.
+	if err := r.s.SendDTMF("em1", "1", 0); !errors.Is(err, pbxsim.ErrBadInput) {
+		t.Errorf("SendDTMF on externalMedia = %v, want ErrBadInput", err)
 	}
 }
