@@ -43,6 +43,8 @@ type channel struct {
 	rtp        net.PacketConn // externalMedia's local RTP socket
 	talkGen    int            // TALK_DETECT changes; a poll of an older one stops
 	talkOn     bool
+	tone       *toneState      // TONE_DETECT, nil when off
+	jump       chan *GotoError // async gotos for the running dialplan; see jumps
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -152,6 +154,10 @@ func (s *Server) setVar(ch *channel, name, value string) {
 		s.talkDetect(ch, name == "TALK_DETECT(set)", value)
 		return
 	}
+	if data, ok := toneDetectFunc(name); ok {
+		_ = s.toneDetectWrite(ch, data) // dialplan Set ignores a failing function
+		return
+	}
 	ch.vars[name] = value
 	ev := evVarset{s.base("ChannelVarset"), name, value, ch.model()}
 	s.chanEvent(ch, &ev)
@@ -202,6 +208,10 @@ func (ch *channel) getVar(name string) (string, bool) {
 		return ch.dp.Context, true
 	case "PRIORITY":
 		return strconv.FormatInt(ch.dp.Priority, 10), true
+	}
+	if data, ok := toneDetectFunc(name); ok {
+		v, err := ch.toneDetectRead(data)
+		return v, err == nil
 	}
 	v, ok := ch.vars[name]
 	return v, ok

@@ -196,7 +196,11 @@ func (s *Server) hGetVar(w http.ResponseWriter, _ *http.Request, ids []string, p
 		return
 	}
 	v, ok := ch.getVar(name)
-	if !ok {
+	switch {
+	case !ok && strings.HasSuffix(name, ")"): // a function that failed, as ast_func_read2
+		writeErr(w, http.StatusInternalServerError, "Unable to read provided function")
+		return
+	case !ok:
 		writeErr(w, http.StatusNotFound, "Provided variable was not found")
 		return
 	}
@@ -214,6 +218,14 @@ func (s *Server) hSetVar(w http.ResponseWriter, _ *http.Request, ids []string, p
 	ch := s.channels[ids[0]]
 	if ch == nil {
 		writeErr(w, http.StatusNotFound, "Provided channel was not found")
+		return
+	}
+	if data, ok := toneDetectFunc(name); ok {
+		if err := s.toneDetectWrite(ch, data); err != nil {
+			writeErr(w, http.StatusBadRequest, "Failed to execute function")
+			return
+		}
+		noContent(w)
 		return
 	}
 	noContent(w)

@@ -94,6 +94,9 @@ func (s *Server) SendDTMF(id, digits string, duration time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("send dtmf: %w", err)
 	}
+	if ch.tech == "UnicastRTP" { // Asterisk drops telephone-events there (see extmedia.go)
+		return fmt.Errorf("send dtmf to %s: externalMedia carries no DTMF: %w", ch.name, ErrBadInput)
+	}
 	s.scheduleDTMF(ch, digits, duration, 0, 100*time.Millisecond)
 	return nil
 }

@@ -150,6 +150,9 @@ func (d *dpChannel) SetLocation(context, exten string, priority int) {
 func (d *dpChannel) sleep(ctx context.Context, dur time.Duration) error {
 	t := time.NewTimer(dur)
 	defer t.Stop()
+	d.s.mu.Lock()
+	jump := d.ch.jumps()
+	d.s.mu.Unlock()
 	select {
 	case <-t.C:
 		return nil
@@ -157,6 +160,8 @@ func (d *dpChannel) sleep(ctx context.Context, dur time.Duration) error {
 		return ErrHangup
 	case <-d.ch.ctx.Done():
 		return ErrHangup
+	case g := <-jump: // an async goto (TONE_DETECT g()/h()) ends the application
+		return g
 	}
 }
 
@@ -166,6 +171,12 @@ func (d *dpChannel) Exec(ctx context.Context, app, args string) error {
 	if ch.gone || s.closed {
 		s.mu.Unlock()
 		return ErrHangup
+	}
+	select {
+	case g := <-ch.jumps(): // an async goto that came between applications
+		s.mu.Unlock()
+		return g
+	default:
 	}
 	ch.dp.AppName, ch.dp.AppData = app, args
 	ev := evDialplan{s.base("ChannelDialplan"), app, args, ch.model()}

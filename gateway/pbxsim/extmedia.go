@@ -5,12 +5,19 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // externalMedia formats Asterisk accepts for UnicastRTP.
 var extFormats = map[string]bool{"ulaw": true, "alaw": true, "slin": true, "slin12": true, "slin16": true,
 	"slin24": true, "slin32": true, "slin44": true, "slin48": true, "g722": true, "gsm": true, "opus": true, "g729": true}
+
+// An externalMedia channel carries no DTMF either way, as Asterisk 22's
+// UnicastRTP: unicast_rtp_tech (chan_rtp.c) has no send_digit_begin/end, so
+// ARI /dtmf sends nothing, and with no SDP no dynamic payload type is mapped
+// for receiving, so res_rtp_asterisk drops RFC 4733 telephone-events
+// (simmedia's rtpPort likewise); no DSP listens for in-band tones.
 
 // hExternalMedia answers POST /channels/externalMedia: a UnicastRTP channel whose local
 // RTP port is a real UDP socket (UNICASTRTP_LOCAL_ADDRESS/PORT), answered at once into the app.
@@ -30,6 +37,20 @@ func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []stri
 	h, port, err := net.SplitHostPort(host)
 	if err != nil || h == "" || port == "" {
 		writeErr(w, http.StatusBadRequest, "external_host must be <host>:<port> for all transports other than websocket")
+		return
+	}
+	// resource_channels.c dispatches rtp/udp, audiosocket/tcp and
+	// none/websocket (only rtp/udp is emulated); anything else is a 501.
+	enc, tr := p.get("encapsulation"), p.get("transport")
+	if enc == "" {
+		enc = "rtp"
+	}
+	if tr == "" {
+		tr = "udp"
+	}
+	if !(strings.EqualFold(enc, "rtp") && strings.EqualFold(tr, "udp")) && !(strings.EqualFold(enc, "audiosocket") && strings.EqualFold(tr, "tcp")) &&
+		!(strings.EqualFold(enc, "none") && strings.EqualFold(tr, "websocket")) {
+		writeErr(w, http.StatusNotImplemented, "The encapsulation and/or transport is not supported")
 		return
 	}
 	if !extFormats[format] {
@@ -57,6 +78,18 @@ func (s *Server) hExternalMedia(w http.ResponseWriter, _ *http.Request, _ []stri
 	la := pc.LocalAddr().(*net.UDPAddr)
 	ch.vars["UNICASTRTP_LOCAL_ADDRESS"] = la.IP.String()
 	ch.vars["UNICASTRTP_LOCAL_PORT"] = strconv.Itoa(la.Port)
+	// variables are set on the new channel before it is announced, as the
+	// originate it is built on does: CALLERID()/CONNECTEDLINE() writes set the party.
+	for k, v := range p.vars {
+		switch {
+		case strings.HasPrefix(k, "CALLERID(") && strings.HasSuffix(k, ")"):
+			setParty(&ch.caller, k, v)
+		case strings.HasPrefix(k, "CONNECTEDLINE(") && strings.HasSuffix(k, ")"):
+			setParty(&ch.connected, k, v)
+		default:
+			ch.vars[k] = v
+		}
+	}
 	ch.orig = &origination{app: appName, args: splitArgs(p.get("data")), dialstring: host + "/c(" + format + ")", timeout: 30 * time.Second}
 	ch.origApp = appName
 	s.announce(ch)

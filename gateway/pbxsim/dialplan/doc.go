@@ -8,6 +8,8 @@
 // Channel interface; the executor itself handles the dialplan-control
 // applications (Goto, GotoIf, Set, MSet, NoOp, ExecIf, Gosub, GosubIf,
 // Return, StackPop) and passes every other application to Channel.Exec.
+// Functions it answers itself: GLOBAL, LOCAL, EXCEPTION(reason), LEN,
+// ISNULL, EXISTS, IF and func_math's INC/DEC (which set the variable).
 //
 // Asterisk behaviour followed (main/pbx.c, __ast_pbx_run and
 // pbx_find_extension, default settings autofallthrough=yes and

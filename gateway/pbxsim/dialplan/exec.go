@@ -601,6 +601,12 @@ func (r *run) lookup(name string) (string, bool) {
 	if g, ok := funcArg(name, "GLOBAL"); ok {
 		return r.dp.Global(g)
 	}
+	if v, ok := funcArg(name, "INC"); ok {
+		return r.crement(v, 1)
+	}
+	if v, ok := funcArg(name, "DEC"); ok {
+		return r.crement(v, -1)
+	}
 	if l, ok := funcArg(name, "LOCAL"); ok {
 		name = l
 	}
@@ -611,6 +617,25 @@ func (r *run) lookup(name string) (string, bool) {
 		return r.dp.Global(name)
 	}
 	return builtinFunc(name)
+}
+
+// crement is func_math's INC(var)/DEC(var): the variable (channel, else
+// global) must hold an integer; it is set to the next one, which is returned.
+func (r *run) crement(name string, by int64) (string, bool) {
+	v, ok := r.ch.Var(name)
+	if !ok {
+		v, ok = r.dp.Global(name)
+	}
+	if !ok {
+		return "", false
+	}
+	n, err := strconv.ParseInt(strings.TrimLeft(v, " \t"), 10, 64)
+	if err != nil {
+		return "", false
+	}
+	next := strconv.FormatInt(n+by, 10)
+	r.ch.SetVar(name, next)
+	return next, true
 }
 
 // funcArg returns the argument of "FN(arg)" when name calls fn.

@@ -26,7 +26,7 @@ type Sounds struct {
 	// RecordingsDir holds stored recordings for recording:NAME; empty = none.
 	RecordingsDir string
 	// ToneZone is the indications zone of tone: URIs without ";tonezone="
-	// ("cn", "us"); empty means DefaultToneZone.
+	// ("cn", "fr", "us"); empty means DefaultToneZone.
 	ToneZone string
 	// HTTP fetches sound:http:// URIs; nil means http.DefaultClient.
 	HTTP *http.Client

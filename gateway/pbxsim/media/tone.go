@@ -23,6 +23,20 @@ var indications = map[string]map[string]string{
 		"info":        "450/100,0/100,450/100,0/100,450/100,0/100,450/400,0/400",
 		"stutter":     "450+425",
 	},
+	// fr is here because Asterisk's own tests play tone:ring;tonezone=fr
+	// (a 440 Hz ring) to exercise TONE_DETECT. "callwait", not
+	// "callwaiting", is indications.conf's spelling for this zone.
+	"fr": {
+		"dial":       "440",
+		"busy":       "440/500,0/500",
+		"ring":       "440/1500,0/3500",
+		"congestion": "440/250,0/250",
+		"callwait":   "440/300,0/10000",
+		"dialrecall": "!350+440/100,!0/100,!350+440/100,!0/100,!350+440/100,!0/100,350+440",
+		"record":     "1400/500,0/15000",
+		"info":       "!950/330,!1400/330,!1800/330",
+		"stutter":    "!440/100,!0/100,!440/100,!0/100,!440/100,!0/100,!440/100,!0/100,!440/100,!0/100,!440/100,!0/100,440",
+	},
 	"us": {
 		"dial":        "350+440",
 		"busy":        "480+620/500,0/500",
@@ -41,7 +55,7 @@ var indications = map[string]map[string]string{
 const DefaultToneZone = "us"
 
 // ToneZones lists the zones known to Tone.
-func ToneZones() []string { return []string{"cn", "us"} }
+func ToneZones() []string { return []string{"cn", "fr", "us"} }
 
 // LookupIndication returns the tone string of an indication (ring, busy,
 // congestion, dial, info, ...) in a zone.

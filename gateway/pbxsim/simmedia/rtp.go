@@ -87,7 +87,12 @@ func (p *rtpPort) receive() {
 			return
 		}
 		if pkt.Unmarshal(buf[:k]) != nil || pkt.PayloadType != p.f.PayloadType {
-			continue // not RTP, or DTMF / another payload: not audio
+			// Not RTP, or another payload type. RFC 4733 telephone-events
+			// (101) are dropped too, as Asterisk 22 does on UnicastRTP: with no
+			// SDP nothing maps a dynamic payload type for receiving
+			// (ast_rtp_codecs_get_payload), so ast_rtp_interpret discards them
+			// and no ChannelDtmfReceived follows.
+			continue
 		}
 		pcm = p.f.Decode(pcm[:0], pkt.Payload)
 		pending = append(pending, pcm...)

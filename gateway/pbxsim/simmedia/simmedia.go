@@ -36,7 +36,7 @@ type Config struct {
 	// MOHDir holds one directory of sound files per music-on-hold class
 	// (MOHDir/default, ...). A class without files plays a generated tune.
 	MOHDir string
-	// ToneZone is the indications zone of tone: URIs ("cn", "us"; default media's).
+	// ToneZone is the indications zone of tone: URIs ("cn", "fr", "us"; default media's).
 	ToneZone string
 	// HeardLimit is how much of what each channel heard is kept for Heard (the most
 	// recent); 0 means 10s, negative keeps nothing.
@@ -79,7 +79,9 @@ type Media struct {
 	recs      map[string]*liveRec        // live recordings by the core's id
 	stored    map[string]media.Audio     // finished recordings, the last RecordingsKept
 	storedLog []string
-	talk      map[string]*talkDet // TALK_DETECT, also for channels not up yet
+	talk      map[string]*talkDet   // TALK_DETECT, also for channels not up yet
+	tone      map[string]*toneDet   // TONE_DETECT, likewise; made on first use
+	locals    map[string]*localPair // Local channel halves by pair; made on first use
 }
 
 // EndedKept is how many hung-up channels' audio Heard still returns.
@@ -278,6 +280,8 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 	if d := m.talk[ch.ID]; d != nil {
 		d.remove = l.leg.Tap(media.DirIn, d)
 	}
+	m.toneUp(ch.ID, l)
+	m.localUp(ch)
 }
 
 // ChannelGone implements pbxsim.MediaObserver: the leg is released.
@@ -288,6 +292,8 @@ func (m *Media) ChannelGone(id string) {
 	delete(m.memberOf, id)
 	delete(m.muted, id)
 	delete(m.talk, id)
+	delete(m.tone, id)
+	m.localGone(id)
 	m.mu.Unlock()
 	if l == nil {
 		return

@@ -66,7 +66,12 @@ func (r *rig) waitEvent(typ, id string, n int, d time.Duration) map[string]any {
 // start runs the emulator with real media and an ARI app connected.
 func start(t *testing.T) *rig {
 	t.Helper()
-	var opts pbxsim.Options
+	return startWith(t, pbxsim.Options{})
+}
+
+// startWith is start with opts (e.g. a Dialplan) for pbxsimtest.Start.
+func startWith(t *testing.T, opts pbxsim.Options) *rig {
+	t.Helper()
 	m := simmedia.Enable(&opts, simmedia.Config{HeardLimit: 2 * time.Second})
 	s := pbxsimtest.Start(t, opts)
 	ctx, cancel := context.WithCancel(context.Background())
