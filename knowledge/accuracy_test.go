@@ -12,21 +12,21 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.95, 0.97},
+	{"testdata/kb-dev.tsv", 0.945, 0.97},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.92, 0.955},
+	{"testdata/kb-extra.tsv", 0.915, 0.955},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
 	{"testdata/kb-holdout.tsv", 0.865, 0.875},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.755, 0.805},
+	{"testdata/kb-fresh.tsv", 0.755, 0.815},
 	// Written before round 4 (dropped) was run on it, 30% "none".
 	{"testdata/kb-fresh2.tsv", 0.665, 0.725},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
-	{"testdata/kb-fresh3.tsv", 0.845, 0.905},
+	{"testdata/kb-fresh3.tsv", 0.855, 0.915},
 	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
-	{"testdata/kb-fresh4.tsv", 0.88, 0.93},
+	{"testdata/kb-fresh4.tsv", 0.88, 0.935},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable
