@@ -24,6 +24,18 @@ func (s *Server) withChan(w http.ResponseWriter, id string, needStasis bool, fn 
 	fn(ch)
 }
 
+// withAnswerable is withChan for the operations Asterisk refuses on an outbound
+// channel not yet answered (resource_channels.c, channel_state_invalid):
+// 404/409 first, then 412, then the operation's own checks.
+func (s *Server) withAnswerable(w http.ResponseWriter, id string, fn func(ch *channel)) {
+	s.withChan(w, id, true, func(ch *channel) {
+		if stateInvalid(w, ch) {
+			return
+		}
+		fn(ch)
+	})
+}
+
 func (s *Server) hChanList(w http.ResponseWriter, _ *http.Request, _ []string, _ *params) {
 	s.mu.Lock()
 	out := make([]*ChannelModel, 0, len(s.channels))
@@ -68,7 +80,7 @@ func (s *Server) hChanHangup(w http.ResponseWriter, _ *http.Request, ids []strin
 }
 
 func (s *Server) hAnswer(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
+	s.withAnswerable(w, ids[0], func(ch *channel) {
 		if ch.state != "Up" {
 			s.markAnswered(ch)
 			s.setState(ch, "Up")
@@ -78,15 +90,15 @@ func (s *Server) hAnswer(w http.ResponseWriter, _ *http.Request, ids []string, _
 }
 
 func (s *Server) hRing(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { noContent(w) })
+	s.withAnswerable(w, ids[0], func(ch *channel) { noContent(w) })
 }
 
 func (s *Server) hRingStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { noContent(w) })
+	s.withAnswerable(w, ids[0], func(ch *channel) { noContent(w) })
 }
 
 func (s *Server) hChanMOH(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
+	s.withAnswerable(w, ids[0], func(ch *channel) {
 		ch.moh = p.get("mohClass")
 		if ch.moh == "" {
 			ch.moh = "default"
@@ -99,7 +111,7 @@ func (s *Server) hChanMOH(w http.ResponseWriter, _ *http.Request, ids []string, 
 }
 
 func (s *Server) hChanMOHStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
+	s.withAnswerable(w, ids[0], func(ch *channel) {
 		ch.moh = ""
 		if o := s.opts.Observer; o != nil {
 			o.MOH("channel:"+ch.id, "")
@@ -109,11 +121,11 @@ func (s *Server) hChanMOHStop(w http.ResponseWriter, _ *http.Request, ids []stri
 }
 
 func (s *Server) hHold(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { ch.held = true; noContent(w) })
+	s.withAnswerable(w, ids[0], func(ch *channel) { ch.held = true; noContent(w) })
 }
 
 func (s *Server) hUnhold(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { ch.held = false; noContent(w) })
+	s.withAnswerable(w, ids[0], func(ch *channel) { ch.held = false; noContent(w) })
 }
 
 func muteDirection(p *params) (string, bool) {
@@ -160,7 +172,7 @@ func (s *Server) hUnmute(w http.ResponseWriter, _ *http.Request, ids []string, p
 
 // setMute mutes (on) or unmutes the direction the request names.
 func (s *Server) setMute(w http.ResponseWriter, id string, p *params, on bool) {
-	s.withChan(w, id, true, func(ch *channel) {
+	s.withAnswerable(w, id, func(ch *channel) {
 		d, ok := muteDirection(p)
 		if !ok {
 			writeErr(w, http.StatusBadRequest, "Invalid direction specified")
@@ -175,11 +187,11 @@ func (s *Server) setMute(w http.ResponseWriter, id string, p *params, on bool) {
 }
 
 func (s *Server) hSilence(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { ch.silenced = true; noContent(w) })
+	s.withAnswerable(w, ids[0], func(ch *channel) { ch.silenced = true; noContent(w) })
 }
 
 func (s *Server) hSilenceStop(w http.ResponseWriter, _ *http.Request, ids []string, _ *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) { ch.silenced = false; noContent(w) })
+	s.withAnswerable(w, ids[0], func(ch *channel) { ch.silenced = false; noContent(w) })
 }
 
 func (s *Server) hGetVar(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
@@ -241,7 +253,7 @@ func atoiDefault(v string, def int) int {
 }
 
 func (s *Server) hSendDTMF(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
+	s.withAnswerable(w, ids[0], func(ch *channel) {
 		digits := p.get("dtmf")
 		if digits == "" {
 			writeErr(w, http.StatusBadRequest, "DTMF is required")
@@ -274,7 +286,7 @@ func (s *Server) scheduleDTMF(ch *channel, digits string, dur, first, gap time.D
 }
 
 func (s *Server) hContinue(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
-	s.withChan(w, ids[0], true, func(ch *channel) {
+	s.withAnswerable(w, ids[0], func(ch *channel) {
 		exit := stasisExit{ctx: p.get("context"), exten: p.get("extension"), prio: atoiDefault(p.get("priority"), 0)}
 		if exit.prio == 0 && (exit.ctx != "" || exit.exten != "") {
 			exit.prio = 1

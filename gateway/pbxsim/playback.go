@@ -76,7 +76,7 @@ func (s *Server) hChanPlayID(w http.ResponseWriter, r *http.Request, ids []strin
 }
 
 func (s *Server) chanPlay(w http.ResponseWriter, chID, pbID string, p *params) {
-	s.withChan(w, chID, true, func(ch *channel) {
+	s.withAnswerable(w, chID, func(ch *channel) {
 		s.queuePlayback(w, p, pbID, ch, nil)
 	})
 }
