@@ -337,6 +337,9 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	if ch.gone {
 		return
 	}
+	// The recording command ends on the hangup while the channel is still
+	// in Stasis: RecordingFinished precedes StasisEnd, as in Asterisk.
+	s.stopRecordings(ch.recordings)
 	if ch.stasis != nil {
 		s.leaveStasis(ch, stasisExit{hangup: true})
 	} else {
@@ -353,7 +356,6 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 		ev := evHangupRequest{s.base("ChannelHangupRequest"), 16, false, 0, other.model()}
 		s.chanEvent(other, &ev)
 	}
-	s.stopRecordings(ch.recordings)
 	ch.gone = true
 	ch.hangupCode = h.destroy
 	if ch.rtp != nil {

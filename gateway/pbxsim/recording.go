@@ -40,6 +40,7 @@ type recording struct {
 	terminateOn          string // "", "none", "any", or the DTMF keys that stop it
 	maxSilence           time.Duration
 	silTimer             *time.Timer
+	beeping              bool // RecordingStarted sent, the beep still playing
 }
 
 // beepTone is what a recording's beep plays (Asterisk plays its "beep" sound, a
@@ -188,19 +189,34 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
 		maxDur = n
 	}
+	if cause, failed := s.recordingFails(ch); failed {
+		// Asterisk's record_file fails on the channel's thread, after the 201.
+		s.failRecording(r, cause)
+		return
+	}
+	if ch != nil && ch.state != "Up" {
+		// record_file auto-answers the channel (ast_auto_answer).
+		s.markAnswered(ch)
+		s.setState(ch, "Up")
+	}
+	// RecordingStarted is published before ast_play_and_record_full, which
+	// plays the beep and only then opens the file: the beep is not recorded.
+	r.state, r.started = "recording", time.Now()
+	s.recEvent(r, "RecordingStarted", false)
 	if ch != nil && p.get("beep") == "true" {
-		// Asterisk plays the beep to the channel, then starts recording (the
-		// beep is not in the file).
 		beepID := "beep-" + r.key
 		if o := s.opts.Observer; o != nil {
 			o.PlaybackStarted(beepID, r.target, beepTone)
 		}
 		ch.heard = append(ch.heard, beepTone)
+		r.beeping = true
 		r.timer = s.after(beepLength, func() {
 			if o := s.opts.Observer; o != nil {
 				o.PlaybackStopped(beepID, r.target)
 			}
 			if s.recordings[r.name] == r {
+				r.beeping = false
+				r.started = time.Now()
 				s.beginRecording(r, maxDur)
 			}
 		})
@@ -209,11 +225,9 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	s.beginRecording(r, maxDur)
 }
 
-// beginRecording starts r's audio and events (after its beep, if any).
+// beginRecording starts r's audio (after its beep, if any).
 func (s *Server) beginRecording(r *recording, maxDur int) {
-	r.state, r.started = "recording", time.Now()
 	s.mediaState(r, "recording")
-	s.recEvent(r, "RecordingStarted", false)
 	if maxDur > 0 {
 		r.timer = s.after(time.Duration(maxDur)*time.Second, func() { s.finishRecording(r, "done") })
 	}
@@ -261,13 +275,13 @@ func (s *Server) finishRecording(r *recording, state string) {
 	s.stopTimer(r.timer)
 	s.stopTimer(r.silTimer)
 	delete(s.recordings, r.name)
-	if r.state == "queued" {
-		// Ended during its beep: nothing was recorded or announced.
-		if r.ch != nil {
-			r.ch.recordings = removeRec(r.ch.recordings, r)
-		} else {
-			r.br.recordings = removeRec(r.br.recordings, r)
-		}
+	if r.beeping {
+		// Ended during its beep: __ast_play_and_record returns before
+		// opening the file, so nothing is stored and the event has no
+		// duration.
+		r.state = state
+		s.recEvent(r, "RecordingFinished", false)
+		s.unlinkRecording(r)
 		return
 	}
 	d := r.elapsed()
@@ -277,20 +291,26 @@ func (s *Server) finishRecording(r *recording, state string) {
 		s.stored[r.name] = stored{format: r.format, duration: d, key: r.key}
 	}
 	s.recEvent(r, "RecordingFinished", true)
+	s.unlinkRecording(r)
+}
+
+// unlinkRecording detaches a finished or failed r from its channel or bridge
+// (the bridge's Recorder participant leaves with it).
+func (s *Server) unlinkRecording(r *recording) {
 	if r.ch != nil {
 		r.ch.recordings = removeRec(r.ch.recordings, r)
-	} else {
-		b := r.br
-		b.recordings = removeRec(b.recordings, r)
-		if r.recorder {
-			b.recorder = ""
-			if len(b.members) == 2 {
-				for range 2 {
-					s.pairVars(b.members[0], b.members[1])
-				}
-			} else if len(b.members) >= 3 {
-				s.multiVars(b, nil)
+		return
+	}
+	b := r.br
+	b.recordings = removeRec(b.recordings, r)
+	if r.recorder {
+		b.recorder = ""
+		if len(b.members) == 2 {
+			for range 2 {
+				s.pairVars(b.members[0], b.members[1])
 			}
+		} else if len(b.members) >= 3 {
+			s.multiVars(b, nil)
 		}
 	}
 }

@@ -1,0 +1,54 @@
+package pbxsim
+
+// Recording failures, as res_stasis_recording.c's record_file reports them:
+// the recording is accepted (201, state "queued"), then the command fails on
+// the channel's thread and RecordingFailed carries the recording with state
+// "failed" and a "cause". Request errors (400/404/409/422) never get this far.
+
+// Causes of RecordingFailed in Asterisk 22 (res_stasis_recording.c, record_file).
+const (
+	// CauseRecordInBridge: a channel recording of a channel that is in a bridge
+	// (record a bridge, or a snoop channel, instead).
+	CauseRecordInBridge = "Cannot record channel while in bridge"
+	// CauseRecordAnswer: ast_auto_answer failed on the channel.
+	CauseRecordAnswer = "Failed to answer channel"
+)
+
+// FailRecordings makes the next n recordings (channel or bridge; n <= 0 means
+// one) fail at once with RecordingFailed and cause ("" means
+// CauseRecordAnswer, the one cause besides a bridged channel that Asterisk
+// reports). ClearFaults forgets pending failures.
+func (s *Server) FailRecordings(cause string, n int) {
+	if cause == "" {
+		cause = CauseRecordAnswer
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range max(n, 1) {
+		s.faults.recFails = append(s.faults.recFails, cause)
+	}
+}
+
+// recordingFails tells whether a recording about to start fails, and why: a
+// channel recording of a bridged channel, or a pending FailRecordings.
+func (s *Server) recordingFails(ch *channel) (string, bool) {
+	if f := s.faults.recFails; len(f) > 0 {
+		s.faults.recFails = f[1:]
+		return f[0], true
+	}
+	if ch != nil && ch.bridge != nil {
+		return CauseRecordInBridge, true
+	}
+	return "", false
+}
+
+// failRecording ends r as recording_fail does: state "failed", RecordingFailed
+// with the cause and no duration, nothing stored.
+func (s *Server) failRecording(r *recording, cause string) {
+	delete(s.recordings, r.name)
+	r.state = "failed"
+	ev := evRecording{s.base("RecordingFailed"), r.model(false)}
+	ev.Recording.Cause = cause
+	s.publish(&ev, s.recTargets(r))
+	s.unlinkRecording(r)
+}

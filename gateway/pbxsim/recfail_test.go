@@ -1,0 +1,142 @@
+package pbxsim_test
+
+import (
+	"context"
+	"testing"
+
+	"liandong/gateway/pbxsim"
+	"liandong/gateway/pbxsim/pbxsimtest"
+)
+
+// Recordings accepted with 201 that then fail, as res_stasis_recording.c's
+// record_file reports them: RecordingFailed, state "failed", a cause, no
+// duration, nothing stored.
+func TestRecordingFailed(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(t *testing.T, s *pbxsim.Server, id string)
+		target string // "channel" or "bridge"
+		cause  string
+	}{
+		{"bridged channel", func(t *testing.T, s *pbxsim.Server, id string) {
+			mustDo(t, s, "POST", "/ari/bridges?bridgeId=b1&type=mixing")
+			mustDo(t, s, "POST", "/ari/bridges/b1/addChannel?channel="+id)
+		}, "channel", pbxsim.CauseRecordInBridge},
+		{"bridged channel in a holding bridge", func(t *testing.T, s *pbxsim.Server, id string) {
+			mustDo(t, s, "POST", "/ari/bridges?bridgeId=b1&type=holding")
+			mustDo(t, s, "POST", "/ari/bridges/b1/addChannel?channel="+id)
+		}, "channel", pbxsim.CauseRecordInBridge},
+		{"fault, default cause", func(t *testing.T, s *pbxsim.Server, id string) {
+			s.FailRecordings("", 1)
+		}, "channel", pbxsim.CauseRecordAnswer},
+		{"fault on a bridge recording", func(t *testing.T, s *pbxsim.Server, id string) {
+			mustDo(t, s, "POST", "/ari/bridges?bridgeId=b1&type=mixing")
+			mustDo(t, s, "POST", "/ari/bridges/b1/addChannel?channel="+id)
+			s.FailRecordings("disk full", 1)
+		}, "bridge", "disk full"},
+		{"fault via the control API", func(t *testing.T, s *pbxsim.Server, id string) {
+			if st, _, body := do(t, s, "POST", "/sim/faults/recording", `{"cause":"Failed to answer channel"}`, false); st != 204 {
+				t.Fatalf("POST /sim/faults/recording = %d %s", st, body)
+			}
+		}, "channel", pbxsim.CauseRecordAnswer},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := pbxsimtest.Start(t)
+			ec := dialEvents(t, s, "app=liandong", true)
+			id := stasisCaller(t, s, ec)
+			tc.setup(t, s, id)
+			path := "/ari/channels/" + id + "/record?name=f1&format=wav"
+			target := "channel:" + id
+			if tc.target == "bridge" {
+				path, target = "/ari/bridges/b1/record?name=f1&format=wav", "bridge:b1"
+			}
+			if st, _, body := do(t, s, "POST", path, "", true); st != 201 {
+				t.Fatalf("record = %d %s, want 201 (the failure comes as an event)", st, body)
+			}
+			ev := ec.expect("RecordingFailed")
+			rec, _ := ev["recording"].(map[string]any)
+			want := map[string]any{"name": "f1", "format": "wav", "state": "failed", "target_uri": target, "cause": tc.cause}
+			for k, v := range want {
+				if rec[k] != v {
+					t.Errorf("recording.%s = %v, want %v", k, rec[k], v)
+				}
+			}
+			if _, ok := rec["duration"]; ok {
+				t.Errorf("RecordingFailed has a duration: %v", rec)
+			}
+			for _, p := range []string{"/ari/recordings/live/f1", "/ari/recordings/stored/f1"} {
+				if st, _, _ := do(t, s, "GET", p, "", true); st != 404 {
+					t.Errorf("GET %s = %d, want 404", p, st)
+				}
+			}
+			// The fault is used up and the name is free: it records now on a
+			// channel in no bridge.
+			other := stasisCaller(t, s, ec)
+			mustDo(t, s, "POST", "/ari/channels/"+other+"/record?name=f1&format=wav")
+			ec.expect("RecordingStarted")
+		})
+	}
+}
+
+// A channel that hangs up during the beep: RecordingStarted came before the
+// beep; RecordingFinished follows without a duration and nothing is stored.
+func TestRecordingHangupDuringBeep(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	id := stasisCaller(t, s, ec)
+	mustDo(t, s, "POST", "/ari/channels/"+id+"/answer")
+	mustDo(t, s, "POST", "/ari/channels/"+id+"/record?name=hb&format=wav&beep=true")
+	ec.expect("RecordingStarted")
+	if err := s.HangupRemote(id); err != nil {
+		t.Fatal(err)
+	}
+	fin := ec.expect("RecordingFinished")
+	rec, _ := fin["recording"].(map[string]any)
+	if rec["state"] != "done" {
+		t.Errorf("state %v, want done", rec["state"])
+	}
+	if _, ok := rec["duration"]; ok {
+		t.Errorf("RecordingFinished after a hangup in the beep has a duration: %v", rec)
+	}
+	if st, _, _ := do(t, s, "GET", "/ari/recordings/stored/hb", "", true); st != 404 {
+		t.Errorf("stored recording = %d, want 404", st)
+	}
+}
+
+// record_file auto-answers a channel that is not up.
+func TestRecordingAnswersChannel(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	id := stasisCaller(t, s, ec)
+	mustDo(t, s, "POST", "/ari/channels/"+id+"/record?name=aa&format=wav")
+	ev := ec.expect("ChannelStateChange")
+	if ch, _ := ev["channel"].(map[string]any); ch["state"] != "Up" {
+		t.Errorf("state change to %v, want Up", ch["state"])
+	}
+	ec.expect("RecordingStarted")
+	mustDo(t, s, "POST", "/ari/recordings/live/aa/stop")
+	fin := ec.expect("RecordingFinished")
+	if rec, _ := fin["recording"].(map[string]any); rec["state"] != "done" {
+		t.Errorf("finished %v", rec)
+	}
+}
+
+func stasisCaller(t *testing.T, s *pbxsim.Server, ec *evClient) string {
+	t.Helper()
+	id, err := s.Call(context.Background(), pbxsim.CallSpec{To: "12345", CallerNumber: "13800138000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec.expect("StasisStart")
+	return id
+}
+
+func mustDo(t *testing.T, s *pbxsim.Server, method, path string) string {
+	t.Helper()
+	st, _, body := do(t, s, method, path, "", true)
+	if st >= 300 {
+		t.Fatalf("%s %s = %d %s", method, path, st, body)
+	}
+	return body
+}
