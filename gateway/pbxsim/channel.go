@@ -43,6 +43,8 @@ type channel struct {
 	rtp        net.PacketConn // externalMedia's local RTP socket
 	talkGen    int            // TALK_DETECT changes; a poll of an older one stops
 	talkOn     bool
+	formats    []string // native formats when set at creation (formats.go)
+	linkedid   string   // the requestor's linkedid; "" = its own id
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -183,6 +185,10 @@ func (ch *channel) getVar(name string) (string, bool) {
 		return ch.id, true
 	case "CHANNEL(language)":
 		return ch.language, true
+	case "CHANNEL(linkedid)":
+		return ch.linked(), true
+	case "CHANNEL(audionativeformat)":
+		return ch.audioNative(), true
 	case "CALLERID(num)":
 		return ch.caller.Number, true
 	case "CALLERID(name)":
@@ -199,6 +205,12 @@ func (ch *channel) getVar(name string) (string, bool) {
 		return strconv.FormatInt(ch.dp.Priority, 10), true
 	}
 	v, ok := ch.vars[name]
+	if !ok {
+		// Inheritable variables are read without their "_"/"__" prefix.
+		if v, ok = ch.vars["__"+name]; !ok {
+			v, ok = ch.vars["_"+name]
+		}
+	}
 	return v, ok
 }
 

@@ -68,7 +68,7 @@ func TestMediaObserver(t *testing.T) {
 	do(t, s, "DELETE", "/ari/channels/"+id, "", true)
 	ec.expect("StasisEnd")
 	time.Sleep(50 * time.Millisecond)
-	want := "up PJSIP rtp=false  |bridge mixing 1|moh bridge default|up UnicastRTP rtp=true 127.0.0.1:40000 ulaw|bridge mixing 2|play sound:hello-world|stop|bridge mixing 1|gone"
+	want := "up PJSIP rtp=false  alaw|bridge mixing 1|moh bridge default|up UnicastRTP rtp=true 127.0.0.1:40000 ulaw|bridge mixing 2|play sound:hello-world|stop|bridge mixing 1|gone"
 	if got := obs.String(); got != want {
 		t.Errorf("observer:\n got %s\nwant %s", got, want)
 	}
@@ -128,7 +128,7 @@ func TestMediaControls(t *testing.T) {
 			t.Fatalf("%s %s = %d %s", rq.method, rq.path, st, body)
 		}
 	}
-	want := "mute in|mute both|mute out|mute |up PJSIP rtp=false  |" +
+	want := "mute in|mute both|mute out|mute |up PJSIP rtp=false  alaw|" +
 		"rec r1#1 channel recording|rec r1#1 channel paused|rec r1#1 channel unpaused|rec r1#1 channel muted|rec r1#1 channel unmuted|rec r1#1 channel done|" +
 		"bridge holding 1|role b1 announcer=true mute=true|rec r1#2 bridge recording|rec r1#2 bridge canceled|up Snoop rtp=false  |snoop both in"
 	if got := obs.String(); got != want {

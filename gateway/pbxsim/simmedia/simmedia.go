@@ -251,6 +251,8 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 		} else {
 			rate = f.SampleRate
 		}
+	} else if r := media.FormatRate(ch.Format); r != 0 {
+		rate = r // the channel's codec (originate formats): wideband legs run at 16 kHz
 	}
 	l := &leg{leg: m.pacer.NewLeg(media.LegConfig{Rate: rate})}
 	if m.cfg.HeardLimit > 0 {
