@@ -52,3 +52,11 @@ func (s *Server) failRecording(r *recording, cause string) {
 	s.publish(&ev, s.recTargets(r))
 	s.unlinkRecording(r)
 }
+
+// RecordingFormatter is optionally implemented by MediaControls: told a
+// recording's format when it starts (id as in Recording), the media plays the
+// stored recording back as its file sounds (through the g722/gsm/G.711
+// codec). Called under the server's lock: must return at once.
+type RecordingFormatter interface {
+	RecordingFormat(id, format string)
+}

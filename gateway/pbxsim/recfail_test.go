@@ -3,6 +3,7 @@ package pbxsim_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/pbxsimtest"
@@ -139,4 +140,37 @@ func mustDo(t *testing.T, s *pbxsim.Server, method, path string) string {
 		t.Fatalf("%s %s = %d %s", method, path, st, body)
 	}
 	return body
+}
+
+// Without media the stored file is silence of the recording's length, in the
+// recording's format where there is an encoder (ogg has none: a WAV).
+func TestStoredFileFormatsWithoutMedia(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	formats := []struct {
+		format string
+		size   int // bytes of 1 s
+		ct     string
+	}{
+		{"gsm", 50 * 33, "application/octet-stream"},
+		{"g722", 8000, "application/octet-stream"},
+		{"sln16", 32000, "application/octet-stream"},
+		{"ogg", 44 + 16000, "application/octet-stream"},
+		{"wav", 44 + 16000, "audio/wav"},
+	}
+	for _, f := range formats {
+		id := stasisCaller(t, s, ec)
+		mustDo(t, s, "POST", "/ari/channels/"+id+"/record?name=s-"+f.format+"&format="+f.format)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	for _, f := range formats {
+		mustDo(t, s, "POST", "/ari/recordings/live/s-"+f.format+"/stop")
+		st, hdr, body := do(t, s, "GET", "/ari/recordings/stored/s-"+f.format+"/file", "", true)
+		if st != 200 || len(body) != f.size || hdr.Get("Content-Type") != f.ct {
+			t.Errorf("%s: %d, %d bytes (%s), want %d bytes (%s)", f.format, st, len(body), hdr.Get("Content-Type"), f.size, f.ct)
+		}
+		if f.format == "gsm" && len(body) > 0 && body[0]>>4 != 0xD {
+			t.Errorf("gsm file starts %#x", body[0])
+		}
+	}
 }

@@ -72,7 +72,11 @@ type evRecording struct {
 	Recording *LiveRecordingModel `json:"recording"`
 }
 
-var recFormats = map[string]bool{"wav": true, "gsm": true, "ulaw": true, "alaw": true, "sln": true, "wav16": true, "g722": true, "ogg": true}
+// recFormats are the file formats Asterisk 22 records in (its format modules'
+// extensions, ast_get_format_for_file_ext); all but ogg carry the audio here.
+var recFormats = map[string]bool{"wav": true, "wav16": true, "gsm": true, "g722": true, "ogg": true,
+	"ulaw": true, "pcm": true, "ul": true, "mu": true, "ulw": true, "alaw": true, "al": true, "alw": true,
+	"sln": true, "raw": true, "sln16": true}
 
 func (r *recording) model(withDuration bool) *LiveRecordingModel {
 	m := &LiveRecordingModel{Name: r.name, Format: r.format, State: r.state, TargetURI: r.target}
@@ -185,6 +189,9 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	writeJSON(w, http.StatusCreated, r.model(false))
 	s.recSeq++
 	r.key = name + "#" + strconv.Itoa(s.recSeq)
+	if rf, ok := s.controls().(RecordingFormatter); ok {
+		rf.RecordingFormat(r.key, r.format)
+	}
 	maxDur := 0
 	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
 		maxDur = n
@@ -456,10 +463,14 @@ func (s *Server) hStoredFile(w http.ResponseWriter, _ *http.Request, ids []strin
 		}
 	}
 	s.withStored(w, ids[0], func(st stored) {
-		// Silence of the recording's length, 8 kHz 16-bit mono.
+		// Silence of the recording's length, in its format when there is an
+		// encoder for it (ogg: none), else as an 8 kHz 16-bit WAV.
 		n := int(st.duration / time.Second * 8000)
 		n = min(max(n, 0), 8000*3600)
-		buf := media.EncodeWAV(make([]int16, n), 8000)
+		buf, _, err := media.EncodeRecording(st.format, media.Audio{Samples: make([]int16, n), Rate: media.Rate8k})
+		if err != nil {
+			buf = media.EncodeWAV(make([]int16, n), 8000)
+		}
 		ct := "audio/wav"
 		if !strings.HasPrefix(st.format, "wav") {
 			ct = "application/octet-stream"

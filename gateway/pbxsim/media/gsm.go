@@ -95,7 +95,7 @@ func gASR(a int32, n int32) int32 {
 	return a >> n
 }
 
-// larpp decodes coded log-area ratios (LARc, offset) to LAR” (Q15, halved).
+// larpp decodes coded log-area ratios (LARc, offset) to LARpp (Q15, halved).
 func larpp(larc [8]int16) (out [8]int32) {
 	for i := range 8 {
 		t := (int32(larc[i]) + gsmMIC[i]) << 10

@@ -126,9 +126,11 @@ func (r *Recorder) WriteWAV(w io.Writer) error { return WriteWAV(w, r.Samples(),
 
 // EncodeRecording returns audio in one of Asterisk's recording formats and
 // the file extension it uses: "wav" (16-bit PCM at 8 kHz), "wav16" (at
-// 16 kHz), "sln"/"sln16" (raw little-endian PCM), "ulaw", "alaw" (raw
-// G.711). Audio is resampled as the format needs. Another name wraps
-// ErrUnknownFormat.
+// 16 kHz), "sln"/"sln16" (raw little-endian PCM; "raw" is sln), "ulaw" (also
+// "pcm", "ul", "mu", "ulw"), "alaw" (also "al", "alw"), "g722" (the raw
+// 64 kbit/s bitstream of 16 kHz audio) and "gsm" (33-byte GSM 06.10 frames,
+// the last padded with silence). Audio is resampled as the format needs.
+// Another name wraps ErrUnknownFormat.
 func EncodeRecording(format string, a Audio) (data []byte, ext string, err error) {
 	at := func(rate int) []int16 {
 		if a.Rate == rate {
@@ -141,14 +143,64 @@ func EncodeRecording(format string, a Audio) (data []byte, ext string, err error
 		return EncodeWAV(at(Rate8k), Rate8k), ".wav", nil
 	case "wav16":
 		return EncodeWAV(at(Rate16k), Rate16k), ".wav16", nil
-	case "sln":
-		return EncodeSlinLE(nil, at(Rate8k)), ".sln", nil
+	case "sln", "raw":
+		return EncodeSlinLE(nil, at(Rate8k)), "." + format, nil
 	case "sln16":
 		return EncodeSlinLE(nil, at(Rate16k)), ".sln16", nil
-	case "ulaw":
-		return Ulaw.Encode(nil, at(Rate8k)), ".ulaw", nil
-	case "alaw":
-		return Alaw.Encode(nil, at(Rate8k)), ".alaw", nil
+	case "ulaw", "pcm", "ul", "mu", "ulw":
+		return Ulaw.Encode(nil, at(Rate8k)), "." + format, nil
+	case "alaw", "al", "alw":
+		return Alaw.Encode(nil, at(Rate8k)), "." + format, nil
+	case "g722":
+		return EncodeG722(at(Rate16k)), ".g722", nil
+	case "gsm":
+		return EncodeGSM(at(Rate8k)), ".gsm", nil
 	}
 	return nil, "", fmt.Errorf("encode recording as %q: %w", format, ErrUnknownFormat)
+}
+
+// DecodeRecording reads a recording file in one of EncodeRecording's formats
+// back to audio at its own rate. Malformed data wraps ErrBadWAV or
+// ErrBadGSM; another format ErrUnknownFormat.
+func DecodeRecording(format string, data []byte) (Audio, error) {
+	switch format {
+	case "wav", "wav16":
+		a, err := ParseWAV(data)
+		if err != nil {
+			return Audio{}, fmt.Errorf("decode recording %s: %w", format, err)
+		}
+		return a, nil
+	case "sln", "raw":
+		return Audio{Samples: DecodeSlinLE(nil, data), Rate: Rate8k}, nil
+	case "sln16":
+		return Audio{Samples: DecodeSlinLE(nil, data), Rate: Rate16k}, nil
+	case "ulaw", "pcm", "ul", "mu", "ulw":
+		return Audio{Samples: Ulaw.Decode(nil, data), Rate: Rate8k}, nil
+	case "alaw", "al", "alw":
+		return Audio{Samples: Alaw.Decode(nil, data), Rate: Rate8k}, nil
+	case "g722":
+		return Audio{Samples: DecodeG722(data), Rate: Rate16k}, nil
+	case "gsm":
+		pcm, err := DecodeGSM(data)
+		if err != nil {
+			return Audio{}, fmt.Errorf("decode recording gsm: %w", err)
+		}
+		return Audio{Samples: pcm, Rate: Rate8k}, nil
+	}
+	return Audio{}, fmt.Errorf("decode recording %q: %w", format, ErrUnknownFormat)
+}
+
+// ThroughCodec is a as it sounds once stored in format and read back: the
+// lossy codecs (g722, gsm, ulaw, alaw) change it, PCM formats only resample.
+// An unknown format returns a unchanged.
+func ThroughCodec(format string, a Audio) Audio {
+	data, _, err := EncodeRecording(format, a)
+	if err != nil {
+		return a
+	}
+	out, err := DecodeRecording(format, data)
+	if err != nil {
+		return a
+	}
+	return out
 }

@@ -111,22 +111,14 @@ func TestAnnouncerInHoldingBridge(t *testing.T) {
 // decode reads a recording file of format back into 8 kHz samples.
 func decode(t *testing.T, format, body string) []int16 {
 	t.Helper()
-	switch format {
-	case "wav":
-		a, err := media.ParseWAV([]byte(body))
-		if err != nil || a.Rate != 8000 {
-			t.Fatalf("recording wav: %v (rate %d)", err, a.Rate)
-		}
-		return a.Samples
-	case "sln":
-		return media.DecodeSlinLE(nil, []byte(body))
-	case "ulaw":
-		return media.Ulaw.Decode(nil, []byte(body))
-	case "alaw":
-		return media.Alaw.Decode(nil, []byte(body))
+	a, err := media.DecodeRecording(format, []byte(body))
+	if err != nil {
+		t.Fatalf("recording %s: %v", format, err)
 	}
-	t.Fatalf("no decoder for %s", format)
-	return nil
+	if format == "wav" && a.Rate != 8000 {
+		t.Fatalf("recording wav at %d Hz", a.Rate)
+	}
+	return media.Resample(a.Samples, a.Rate, 8000)
 }
 
 func TestRecordingAudio(t *testing.T) {
@@ -140,6 +132,11 @@ func TestRecordingAudio(t *testing.T) {
 		{"channel sln", "b", "sln", []float64{1209}, []float64{697}},
 		{"bridge wav", "bridge", "wav", []float64{697, 1209}, nil},
 		{"bridge alaw", "bridge", "alaw", []float64{697, 1209}, nil},
+		{"channel g722", "a", "g722", []float64{697}, []float64{1209}},
+		{"channel gsm", "b", "gsm", []float64{1209}, []float64{697}},
+		{"bridge gsm", "bridge", "gsm", []float64{697, 1209}, nil},
+		{"bridge g722", "bridge", "g722", []float64{697, 1209}, nil},
+		{"channel sln16", "a", "sln16", []float64{697}, []float64{1209}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

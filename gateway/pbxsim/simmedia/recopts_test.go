@@ -141,3 +141,31 @@ func TestRecordBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// Recordings in gsm and g722 carry the audio, in the file and when played
+// back (through the codec: what the file decodes to).
+func TestPlayStoredCodedRecording(t *testing.T) {
+	for _, format := range []string{"gsm", "g722"} {
+		t.Run(format, func(t *testing.T) {
+			r := start(t)
+			a := r.speaker("tone:697")
+			quiet := r.caller()
+			r.must("POST", "/ari/channels/"+a+"/record?name=said&format="+format)
+			time.Sleep(700 * time.Millisecond)
+			r.must("POST", "/ari/recordings/live/said/stop")
+			file := decode(t, format, r.must("GET", "/ari/recordings/stored/said/file"))
+			if !hears(file[len(file)-1600:], 8000, 697) {
+				t.Fatalf("the %s file misses the 697 Hz tone (level %.3f)", format, level(file[len(file)-1600:], 8000, 697))
+			}
+			r.must("POST", "/ari/channels/"+quiet+"/play/pb1?media=recording:said")
+			time.Sleep(400 * time.Millisecond)
+			pcm, rate := r.heard(quiet, 160*time.Millisecond)
+			if !hears(pcm, rate, 697) {
+				t.Errorf("playback of the %s recording: 697 Hz level %.3f", format, level(pcm, rate, 697))
+			}
+			if r.waitEvent("PlaybackFinished", "pb1", 1, 2*time.Second) == nil {
+				t.Fatal("no PlaybackFinished")
+			}
+		})
+	}
+}

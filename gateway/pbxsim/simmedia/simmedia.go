@@ -79,7 +79,9 @@ type Media struct {
 	recs      map[string]*liveRec        // live recordings by the core's id
 	stored    map[string]media.Audio     // finished recordings, the last RecordingsKept
 	storedLog []string
-	talk      map[string]*talkDet // TALK_DETECT, also for channels not up yet
+	recFmt    map[string]string      // recording id -> its file format (recformat.go)
+	recPlayed map[string]media.Audio // stored recordings as their files sound
+	talk      map[string]*talkDet    // TALK_DETECT, also for channels not up yet
 }
 
 // EndedKept is how many hung-up channels' audio Heard still returns.
@@ -422,9 +424,9 @@ func (m *Media) PlaybackStarted(playbackID, target, uri string) {
 	}
 	if key, ok := strings.CutPrefix(uri, "recording:"); ok {
 		if a, kept := m.stored[key]; kept {
-			// A stored recording kept in memory (the core names it by its id).
-			src := media.ConvertRate(media.NewPCM(a.Samples, a.Rate), rate)
-			m.play(playbackID, l, b, src)
+			// A stored recording kept in memory (the core names it by its id),
+			// as its file sounds (recformat.go).
+			m.playStored(playbackID, l, b, key, a, rate)
 			return
 		}
 	}
