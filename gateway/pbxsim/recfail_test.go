@@ -2,6 +2,7 @@ package pbxsim_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,53 @@ func TestStoredFileFormatsWithoutMedia(t *testing.T) {
 		if f.format == "gsm" && len(body) > 0 && body[0]>>4 != 0xD {
 			t.Errorf("gsm file starts %#x", body[0])
 		}
+	}
+}
+
+// Request errors of channel and bridge recordings, in Asterisk's order
+// (ast_ari_channels_record, ast_ari_bridges_record, stasis_app_control_record).
+func TestRecordRequestErrors(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	ch := stasisCaller(t, s, ec)
+	bch := stasisCaller(t, s, ec)
+	mustDo(t, s, "POST", "/ari/bridges?bridgeId=rb&type=mixing")
+	mustDo(t, s, "POST", "/ari/bridges/rb/addChannel?channel="+bch)
+	mustDo(t, s, "POST", "/ari/channels/"+ch+"/record?name=busy&format=wav")
+	c, b := "/ari/channels/"+ch+"/record?", "/ari/bridges/rb/record?"
+	tests := []struct {
+		name, path string
+		status     int
+		msg        string
+	}{
+		{"no name", c + "format=wav", 400, "Missing parameter name"},
+		{"no format", c + "name=x", 400, "Missing parameter format"},
+		{"negative before the channel", "/ari/channels/nope/record?name=x&format=wav&maxDurationSeconds=-1", 400, "max_duration_seconds cannot be negative"},
+		{"negative silence", c + "name=x&format=wav&maxSilenceSeconds=-3", 400, "max_silence_seconds cannot be negative"},
+		{"unknown channel", "/ari/channels/nope/record?name=x&format=wav", 404, "Channel not found"},
+		{"terminateOn before format (channel)", c + "name=x&format=mp4&terminateOn=5", 400, "terminateOn invalid"},
+		{"ifExists invalid", c + "name=x&format=wav&ifExists=keep", 400, "ifExists invalid"},
+		{"unknown format", c + "name=x&format=mp4", 422, "specified format is unknown on this system"},
+		{"name escapes", c + "name=../x&format=wav", 400, "Recording name invalid"},
+		{"name escapes deeper", c + "name=a/../../x&format=wav", 400, "Recording name invalid"},
+		{"in progress", c + "name=busy&format=wav&ifExists=overwrite", 409, "Recording 'busy' already exists and can not be overwritten"},
+		{"in progress on a bridge", b + "name=busy&format=wav", 409, "Recording 'busy' already exists and can not be overwritten"},
+		{"format before terminateOn (bridge)", b + "name=x&format=mp4&terminateOn=5", 422, "specified format is unknown on this system"},
+		{"recorder_format", b + "name=x&format=wav&recorder_format=mp4", 422, "specified recorder_format is unknown on this system"},
+		{"bridge negative is EINVAL", b + "name=x&format=wav&maxDurationSeconds=-1", 500, "Error parsing request"},
+		{"unknown bridge", "/ari/bridges/nope/record?name=x&format=wav", 404, "Bridge not found"},
+		{"keywords ignore case", c + "name=ok1&format=wav&terminateOn=ANY&ifExists=Overwrite", 201, ""},
+		{"subdirectory", b + "name=sub/dir/ok2&format=gsm&recorder_format=ulaw", 201, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _, body := do(t, s, "POST", tc.path, "", true)
+			if st != tc.status {
+				t.Fatalf("status %d %s, want %d", st, body, tc.status)
+			}
+			if tc.msg != "" && !strings.Contains(body, `"message":"`+tc.msg+`"`) {
+				t.Errorf("body %s, want message %q", body, tc.msg)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package pbxsim
 
 import (
 	"net/http"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,55 +106,114 @@ func (s *Server) recEvent(r *recording, typ string, withDuration bool) {
 	s.publish(&ev, s.recTargets(r))
 }
 
+// recParamsMissing answers the parameters the generated ARI stubs require.
+func recParamsMissing(w http.ResponseWriter, p *params) bool {
+	switch {
+	case p.get("name") == "":
+		writeErr(w, http.StatusBadRequest, "Missing parameter name")
+	case p.get("format") == "":
+		writeErr(w, http.StatusBadRequest, "Missing parameter format")
+	default:
+		return false
+	}
+	return true
+}
+
+// negativeMax is the first of maxDurationSeconds/maxSilenceSeconds (by its
+// Asterisk name) that is negative, or "".
+func negativeMax(p *params) string {
+	for _, k := range [][2]string{{"maxDurationSeconds", "max_duration_seconds"}, {"maxSilenceSeconds", "max_silence_seconds"}} {
+		if n, err := strconv.Atoi(p.get(k[0])); err == nil && n < 0 {
+			return k[1]
+		}
+	}
+	return ""
+}
+
+// hChanRecord checks in ast_ari_channels_record's order: negative maxima,
+// the channel, terminateOn, ifExists, the format, then the recording itself.
 func (s *Server) hChanRecord(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	if recParamsMissing(w, p) {
+		return
+	}
+	if k := negativeMax(p); k != "" {
+		writeErr(w, http.StatusBadRequest, k+" cannot be negative")
+		return
+	}
 	s.withChan(w, ids[0], true, func(ch *channel) { s.startRecording(w, p, ch, nil) })
 }
 
+// hBridgeRecord checks in ast_ari_bridges_record's order: the bridge, the
+// format and recorder_format (422), terminateOn, ifExists, then the recording
+// (negative maxima are its EINVAL: 500 "Error parsing request").
 func (s *Server) hBridgeRecord(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	if recParamsMissing(w, p) {
+		return
+	}
 	s.withBridge(w, ids[0], func(b *bridge) { s.startRecording(w, p, nil, b) })
+}
+
+// recNameEscapes reports whether a recording name leaves the recordings
+// directory (ast_safe_mkdir refuses it: EPERM).
+func recNameEscapes(name string) bool {
+	dir := path.Dir(name)
+	if !strings.Contains(name, "/") || strings.HasPrefix(name, "/") {
+		return false
+	}
+	dir = path.Clean(dir)
+	return dir == ".." || strings.HasPrefix(dir, "../")
 }
 
 func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b *bridge) {
 	name, format := p.get("name"), p.get("format")
-	switch {
-	case name == "":
-		writeErr(w, http.StatusBadRequest, "Missing parameter name")
-		return
-	case format == "":
-		writeErr(w, http.StatusBadRequest, "Missing parameter format")
-		return
-	case !recFormats[format]:
-		writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
-		return
+	unknownFormat := func() bool {
+		if !recFormats[format] {
+			writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
+			return true
+		}
+		return false
 	}
-	for _, k := range [][2]string{{"maxDurationSeconds", "max_duration_seconds"}, {"maxSilenceSeconds", "max_silence_seconds"}} {
-		if n, err := strconv.Atoi(p.get(k[0])); err == nil && n < 0 {
-			writeErr(w, http.StatusBadRequest, k[1]+" cannot be negative")
+	if b != nil {
+		if unknownFormat() {
+			return
+		}
+		if rf := p.get("recorder_format"); rf != "" && !knownFormat(rf) {
+			writeErr(w, http.StatusUnprocessableEntity, "specified recorder_format is unknown on this system")
 			return
 		}
 	}
-	switch p.get("terminateOn") {
+	terminateOn := strings.ToLower(p.get("terminateOn"))
+	switch terminateOn {
 	case "", "none", "any", "*", "#":
 	default:
 		writeErr(w, http.StatusBadRequest, "terminateOn invalid")
 		return
 	}
-	ifExists := p.get("ifExists")
+	ifExists := strings.ToLower(p.get("ifExists"))
 	switch ifExists {
 	case "", "fail", "overwrite", "append":
 	default:
 		writeErr(w, http.StatusBadRequest, "ifExists invalid")
 		return
 	}
-	if s.recordings[name] != nil {
-		writeErr(w, http.StatusConflict, "Recording '"+name+"' already in progress")
+	if ch != nil && unknownFormat() {
 		return
 	}
-	if _, ok := s.stored[name]; ok && (ifExists == "" || ifExists == "fail") {
+	// stasis_app_control_record: EINVAL, EPERM, then EEXIST.
+	if negativeMax(p) != "" {
+		writeErr(w, http.StatusInternalServerError, "Error parsing request")
+		return
+	}
+	if recNameEscapes(name) {
+		writeErr(w, http.StatusBadRequest, "Recording name invalid")
+		return
+	}
+	_, exists := s.stored[name]
+	if (exists && (ifExists == "" || ifExists == "fail")) || s.recordings[name] != nil {
 		writeErr(w, http.StatusConflict, "Recording '"+name+"' already exists and can not be overwritten")
 		return
 	}
-	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b, terminateOn: p.get("terminateOn")}
+	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b, terminateOn: terminateOn}
 	if n, err := strconv.Atoi(p.get("maxSilenceSeconds")); err == nil && n > 0 {
 		r.maxSilence = time.Duration(n) * time.Second
 	}
