@@ -1,5 +1,7 @@
 package pbxsim
 
+import "time"
+
 // Recording failures, as res_stasis_recording.c's record_file reports them:
 // the recording is accepted (201, state "queued"), then the command fails on
 // the channel's thread and RecordingFailed carries the recording with state
@@ -59,4 +61,41 @@ func (s *Server) failRecording(r *recording, cause string) {
 // codec). Called under the server's lock: must return at once.
 type RecordingFormatter interface {
 	RecordingFormat(id, format string)
+}
+
+// RecordingSilenceStats is optionally implemented by MediaControls: for a
+// recording with maxSilenceSeconds, the silence Asterisk's recorder measures
+// (total: every silent run; trailing: the last one) and the trimming of the
+// trailing silence when silence, maxDurationSeconds or a key ended it. Called
+// under the server's lock before the recording's "done": must return at once.
+type RecordingSilenceStats interface {
+	RecordingSilenceTotal(id string) (total, trailing time.Duration, ok bool)
+	TrimRecording(id string, keep time.Duration)
+}
+
+// silenceDurations applies __ast_play_and_record's arithmetic to a recording
+// with maxSilenceSeconds that ends with dur whole seconds of audio: talking =
+// dur less (total silence - 200 ms), dur less (trailing silence - 200 ms), in
+// whole seconds truncated; silence = dur - talking. Without media nothing is
+// silent.
+func (s *Server) silenceDurations(r *recording, dur int) (int, int, int) {
+	var total, trailing int
+	if st, ok := s.controls().(RecordingSilenceStats); ok {
+		if t, tr, known := st.RecordingSilenceTotal(r.key); known {
+			total, trailing = int(t/time.Millisecond), int(tr/time.Millisecond)
+			if r.trimOnEnd && trailing > 0 {
+				st.TrimRecording(r.key, 200*time.Millisecond)
+			}
+		}
+	}
+	talking := dur
+	if total > 0 {
+		talking -= (total - 200) / 1000
+	}
+	talking = max(talking, 0)
+	if trailing > 0 {
+		dur -= (trailing - 200) / 1000
+	}
+	dur = max(dur, 0)
+	return dur, talking, dur - talking
 }

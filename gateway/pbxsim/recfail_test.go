@@ -223,3 +223,29 @@ func TestRecordRequestErrors(t *testing.T) {
 		})
 	}
 }
+
+// A cancelled recording still ends COMPLETE in record_file: RecordingFinished
+// says "done", and nothing is stored. With maxSilenceSeconds the event splits
+// the duration (without media nothing is silent).
+func TestRecordingCancelAndSilenceFields(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	id := stasisCaller(t, s, ec)
+	mustDo(t, s, "POST", "/ari/channels/"+id+"/record?name=c1&format=wav&maxSilenceSeconds=5")
+	ec.expect("RecordingStarted")
+	mustDo(t, s, "DELETE", "/ari/recordings/live/c1")
+	rec, _ := ec.expect("RecordingFinished")["recording"].(map[string]any)
+	if rec["state"] != "done" || rec["duration"] != 0.0 || rec["talking_duration"] != 0.0 || rec["silence_duration"] != 0.0 {
+		t.Errorf("cancelled: %v", rec)
+	}
+	if st, _, _ := do(t, s, "GET", "/ari/recordings/stored/c1", "", true); st != 404 {
+		t.Errorf("cancelled recording stored: %d", st)
+	}
+	mustDo(t, s, "POST", "/ari/channels/"+id+"/record?name=c2&format=wav")
+	ec.expect("RecordingStarted")
+	mustDo(t, s, "POST", "/ari/recordings/live/c2/stop")
+	rec, _ = ec.expect("RecordingFinished")["recording"].(map[string]any)
+	if _, ok := rec["talking_duration"]; ok {
+		t.Errorf("talking_duration without maxSilenceSeconds: %v", rec)
+	}
+}

@@ -18,7 +18,11 @@ type LiveRecordingModel struct {
 	State     string `json:"state"`
 	TargetURI string `json:"target_uri"`
 	Duration  *int   `json:"duration,omitempty"`
-	Cause     string `json:"cause,omitempty"`
+	// TalkingDuration and SilenceDuration (with maxSilenceSeconds) split the
+	// duration by the recorder's silence detection.
+	TalkingDuration *int   `json:"talking_duration,omitempty"`
+	SilenceDuration *int   `json:"silence_duration,omitempty"`
+	Cause           string `json:"cause,omitempty"`
 }
 
 // StoredRecordingModel is Asterisk's StoredRecording model.
@@ -42,6 +46,8 @@ type recording struct {
 	maxSilence           time.Duration
 	silTimer             *time.Timer
 	beeping              bool // RecordingStarted sent, the beep still playing
+	trimOnEnd            bool // ended by silence, maxDurationSeconds or a key: trailing silence is trimmed
+	final                *LiveRecordingModel
 }
 
 // beepTone is what a recording's beep plays (Asterisk plays its "beep" sound, a
@@ -80,6 +86,9 @@ var recFormats = map[string]bool{"wav": true, "wav16": true, "gsm": true, "g722"
 	"sln": true, "raw": true, "sln16": true}
 
 func (r *recording) model(withDuration bool) *LiveRecordingModel {
+	if withDuration && r.final != nil {
+		return r.final
+	}
 	m := &LiveRecordingModel{Name: r.name, Format: r.format, State: r.state, TargetURI: r.target}
 	if withDuration {
 		d := int(r.elapsed() / time.Second)
@@ -296,7 +305,7 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 func (s *Server) beginRecording(r *recording, maxDur int) {
 	s.mediaState(r, "recording")
 	if maxDur > 0 {
-		r.timer = s.after(time.Duration(maxDur)*time.Second, func() { s.finishRecording(r, "done") })
+		r.timer = s.after(time.Duration(maxDur)*time.Second, func() { r.trimOnEnd = true; s.finishRecording(r, "done") })
 	}
 	if r.maxSilence > 0 {
 		s.pollSilence(r)
@@ -315,6 +324,7 @@ func (s *Server) pollSilence(r *recording) {
 			return
 		}
 		if d, known := sil.RecordingSilence(r.key); known && d >= r.maxSilence {
+			r.trimOnEnd = true
 			s.finishRecording(r, "done")
 			return
 		}
@@ -329,6 +339,7 @@ func (s *Server) dtmfTerminate(ch *channel, digit string) {
 			continue
 		}
 		if t := r.terminateOn; t == "any" || (t != "" && t != "none" && strings.Contains(t, digit)) {
+			r.trimOnEnd = true
 			s.finishRecording(r, "done")
 		}
 	}
@@ -352,7 +363,18 @@ func (s *Server) finishRecording(r *recording, state string) {
 		return
 	}
 	d := r.elapsed()
-	r.state = state
+	// record_file ends every recording COMPLETE: a cancelled one too is
+	// "done" in its RecordingFinished (its file is deleted).
+	r.state = "done"
+	fin := r.model(false)
+	dur := int(d / time.Second)
+	if r.maxSilence > 0 {
+		var talking, silence int
+		dur, talking, silence = s.silenceDurations(r, dur)
+		fin.TalkingDuration, fin.SilenceDuration = &talking, &silence
+	}
+	fin.Duration = &dur
+	r.final = fin
 	s.mediaState(r, state)
 	if state == "done" {
 		s.stored[r.name] = stored{format: r.format, duration: d, key: r.key}

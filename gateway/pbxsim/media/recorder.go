@@ -24,6 +24,7 @@ type Recorder struct {
 	samples []int16
 	dropped int
 	silent  int // trailing frames below SilenceThreshold
+	silRuns int // frames of the silent runs that ended before
 	up      upsampler
 	down    downsampler
 	conv    [MaxFrameSamples]int16
@@ -63,6 +64,7 @@ func (r *Recorder) WriteFrame(frame []int16) error {
 	if sum < SilenceThreshold*len(in) {
 		r.silent++
 	} else {
+		r.silRuns += r.silent
 		r.silent = 0
 	}
 	room := r.max - len(r.samples)
@@ -84,6 +86,26 @@ func (r *Recorder) TrailingSilence() time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return time.Duration(r.silent) * FrameDuration
+}
+
+// Silence is how much of the audio was silent in all (every silent run, the
+// current one included) and in the current, trailing run: what Asterisk's
+// recorder subtracts for talking_duration and trims.
+func (r *Recorder) Silence() (total, trailing time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return time.Duration(r.silRuns+r.silent) * FrameDuration, time.Duration(r.silent) * FrameDuration
+}
+
+// TrimTrailingSilence drops the trailing silence but keep of it, as Asterisk
+// rewinds a recording that silence ended (it keeps 200 ms).
+func (r *Recorder) TrimTrailingSilence(keep time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	drop := durToSamples(time.Duration(r.silent)*FrameDuration-keep, r.rate)
+	if drop > 0 && drop <= len(r.samples) {
+		r.samples = r.samples[:len(r.samples)-drop]
+	}
 }
 
 // Rate is the recorder's sample rate.

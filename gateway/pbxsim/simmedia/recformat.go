@@ -1,6 +1,8 @@
 package simmedia
 
 import (
+	"time"
+
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/media"
 )
@@ -55,4 +57,28 @@ func (m *Media) playStored(playbackID string, l *leg, b *bridge, key string, a m
 		return
 	}
 	m.play(playbackID, l, b, media.ConvertRate(media.NewPCM(a.Samples, a.Rate), rate))
+}
+
+var _ pbxsim.RecordingSilenceStats = (*Media)(nil)
+
+// RecordingSilenceTotal implements pbxsim.RecordingSilenceStats.
+func (m *Media) RecordingSilenceTotal(id string) (total, trailing time.Duration, ok bool) {
+	m.mu.Lock()
+	r := m.recs[id]
+	m.mu.Unlock()
+	if r == nil {
+		return 0, 0, false
+	}
+	total, trailing = r.rec.Silence()
+	return total, trailing, true
+}
+
+// TrimRecording implements pbxsim.RecordingSilenceStats.
+func (m *Media) TrimRecording(id string, keep time.Duration) {
+	m.mu.Lock()
+	r := m.recs[id]
+	m.mu.Unlock()
+	if r != nil {
+		r.rec.TrimTrailingSilence(keep)
+	}
 }

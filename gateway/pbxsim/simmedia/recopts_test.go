@@ -169,3 +169,44 @@ func TestPlayStoredCodedRecording(t *testing.T) {
 		})
 	}
 }
+
+// With maxSilenceSeconds, RecordingFinished splits the duration into
+// talking_duration and silence_duration (Asterisk's whole-second arithmetic),
+// and a recording that silence ends is trimmed to 200 ms of its silence.
+func TestRecordSilenceDurations(t *testing.T) {
+	r := start(t)
+	a := r.speaker("tone:697")
+	r.must("POST", "/ari/channels/"+a+"/record?name=sd&format=sln&maxSilenceSeconds=3")
+	time.Sleep(500 * time.Millisecond)
+	r.must("POST", "/ari/channels/"+a+"/mute?direction=in")
+	time.Sleep(1500 * time.Millisecond)
+	r.must("DELETE", "/ari/channels/"+a+"/mute?direction=in")
+	time.Sleep(600 * time.Millisecond)
+	r.must("POST", "/ari/recordings/live/sd/stop")
+	ev := r.waitEvent("RecordingFinished", "sd", 1, time.Second)
+	if ev == nil {
+		t.Fatal("no RecordingFinished")
+	}
+	rec := ev["recording"].(map[string]any)
+	// 2.6 s recorded, 1.5 s of it silent: talking 2 - (1500-200)/1000 = 1.
+	if rec["duration"] != 2.0 || rec["talking_duration"] != 1.0 || rec["silence_duration"] != 1.0 {
+		t.Errorf("durations %v / %v / %v, want 2 / 1 / 1", rec["duration"], rec["talking_duration"], rec["silence_duration"])
+	}
+	file := decode(t, "sln", r.must("GET", "/ari/recordings/stored/sd/file"))
+	if n := len(file); n < 8000*25/10 {
+		t.Errorf("stopped recording has %d samples, want it untrimmed (~2.6 s)", n)
+	}
+
+	// Ended by 1 s of silence: the file keeps 200 ms of it.
+	b := r.speaker("tone:697")
+	r.must("POST", "/ari/channels/"+b+"/record?name=st&format=sln&maxSilenceSeconds=1")
+	time.Sleep(600 * time.Millisecond)
+	r.must("POST", "/ari/channels/"+b+"/mute?direction=in")
+	if r.waitEvent("RecordingFinished", "st", 1, 3*time.Second) == nil {
+		t.Fatal("silence did not end the recording")
+	}
+	file = decode(t, "sln", r.must("GET", "/ari/recordings/stored/st/file"))
+	if d := time.Duration(len(file)) * time.Second / 8000; d < 600*time.Millisecond || d > 1100*time.Millisecond {
+		t.Errorf("silence-ended recording lasts %v, want ~0.8 s (0.6 s of tone + 0.2 s of silence)", d)
+	}
+}
