@@ -122,6 +122,14 @@ func (ch *channel) nativeFormats() []string {
 		return allowOf(ch.ep)
 	case "Local":
 		return audioFormats
+	case "Snoop":
+		return []string{"slin"} // res_stasis_snoop: signed linear at the channel's rate
+	case "UnicastRTP":
+		if ch.orig != nil {
+			if _, f, ok := cutFormat(ch.orig.dialstring); ok {
+				return []string{f} // externalMedia's format
+			}
+		}
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func TestMediaControls(t *testing.T) {
 	}
 	want := "mute in|mute both|mute out|mute |up PJSIP rtp=false  alaw|" +
 		"rec r1#1 channel recording|rec r1#1 channel paused|rec r1#1 channel unpaused|rec r1#1 channel muted|rec r1#1 channel unmuted|rec r1#1 channel done|" +
-		"bridge holding 1|role b1 announcer=true mute=true|rec r1#2 bridge recording|rec r1#2 bridge canceled|up Snoop rtp=false  |snoop both in"
+		"bridge holding 1|role b1 announcer=true mute=true|rec r1#2 bridge recording|rec r1#2 bridge canceled|up Snoop rtp=false  slin|snoop both in"
 	if got := obs.String(); got != want {
 		t.Errorf("controls:\n got %s\nwant %s", got, want)
 	}

@@ -197,3 +197,22 @@ func TestParseEndpointAllow(t *testing.T) {
 		}
 	}
 }
+
+// Snoop channels are signed linear, externalMedia channels their format.
+func TestNativeFormatsOfOtherChannels(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	caller := stasisCaller(t, s, ec)
+	if got := getVar(t, s, caller, "CHANNEL(audionativeformat)"); got != "(alaw|ulaw)" {
+		t.Errorf("inbound caller: %q, want the endpoint's (alaw|ulaw)", got)
+	}
+	var sn, em pbxsim.ChannelModel
+	_ = json.Unmarshal([]byte(mustDo(t, s, "POST", "/ari/channels/"+caller+"/snoop?app=liandong&spy=in")), &sn)
+	if got := getVar(t, s, sn.ID, "CHANNEL(audionativeformat)"); got != "(slin)" {
+		t.Errorf("snoop: %q, want (slin)", got)
+	}
+	_ = json.Unmarshal([]byte(mustDo(t, s, "POST", "/ari/channels/externalMedia?app=liandong&external_host=127.0.0.1:9&format=slin16")), &em)
+	if got := getVar(t, s, em.ID, "CHANNEL(audionativeformat)"); got != "(slin16)" {
+		t.Errorf("externalMedia: %q, want (slin16)", got)
+	}
+}
