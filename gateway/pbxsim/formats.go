@@ -1,6 +1,7 @@
 package pbxsim
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -193,4 +194,53 @@ func (ch *channel) inheritFrom(o *channel) {
 	}
 	ch.connected = o.caller
 	ch.language = o.language
+}
+
+// LabelFinder is optionally implemented by a Dialplan: the priority of a
+// label of exten in context (originate's "label").
+type LabelFinder interface {
+	FindLabel(context, exten, label string) (int, bool)
+}
+
+// findLabel resolves originate's label as resource_channels.c does: a
+// leading number is the priority itself, else the dialplan's label (unknown:
+// 404 "Requested label can not be found"); priority 0: 400.
+func (s *Server) findLabel(p *params) (int, *errBody) {
+	label := p.get("label")
+	prio, numeric := leadingInt(label)
+	if !numeric {
+		ctx := p.get("context")
+		if ctx == "" {
+			ctx = "default"
+		}
+		lf, ok := s.opts.Dialplan.(LabelFinder)
+		if !ok {
+			return 0, &errBody{status: 404, msg: "Requested label can not be found"}
+		}
+		if prio, ok = lf.FindLabel(ctx, p.get("extension"), label); !ok {
+			return 0, &errBody{status: 404, msg: "Requested label can not be found"}
+		}
+	}
+	if prio == 0 {
+		return 0, &errBody{status: 400, msg: "Requested priority is illegal"}
+	}
+	return prio, nil
+}
+
+// leadingInt is sscanf("%d"): an optionally signed decimal at the start.
+func leadingInt(v string) (int, bool) {
+	v = strings.TrimLeft(v, " \t")
+	i := 0
+	if i < len(v) && (v[i] == '-' || v[i] == '+') {
+		i++
+	}
+	j := i
+	for j < len(v) && v[j] >= '0' && v[j] <= '9' && j-i < 30 {
+		j++
+	}
+	if j == i {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v[:j])
+	return n, err == nil
 }

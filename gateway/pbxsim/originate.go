@@ -125,6 +125,13 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	if !create && p.get("app") == "" && p.get("extension") == "" {
 		return nil, &errBody{status: 400, msg: "Application or extension must be specified"}
 	}
+	labelPrio := 0
+	if !create && p.get("app") == "" && p.get("label") != "" {
+		var eb *errBody
+		if labelPrio, eb = s.findLabel(p); eb != nil {
+			return nil, eb
+		}
+	}
 	var originator *channel
 	if origName != "" {
 		// originate: an unknown originator is an error; create requests
@@ -157,6 +164,9 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	}
 	if pr, err := strconv.Atoi(p.get("priority")); err == nil && pr > 0 {
 		o.prio = pr
+	}
+	if labelPrio != 0 {
+		o.prio = labelPrio // the label supersedes priority
 	}
 	var ch *channel
 	switch {
@@ -235,7 +245,7 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		}
 	}
 	if o.context == "" {
-		o.context = ch.dp.Context
+		o.context = "default" // S_OR(context, "default") in resource_channels.c
 	}
 	return ch, nil
 }

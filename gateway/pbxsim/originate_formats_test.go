@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"liandong/gateway/pbxsim"
+	"liandong/gateway/pbxsim/dialplan"
 	"liandong/gateway/pbxsim/pbxsimtest"
 )
 
@@ -214,5 +216,56 @@ func TestNativeFormatsOfOtherChannels(t *testing.T) {
 	_ = json.Unmarshal([]byte(mustDo(t, s, "POST", "/ari/channels/externalMedia?app=liandong&external_host=127.0.0.1:9&format=slin16")), &em)
 	if got := getVar(t, s, em.ID, "CHANNEL(audionativeformat)"); got != "(slin16)" {
 		t.Errorf("externalMedia: %q, want (slin16)", got)
+	}
+}
+
+// Originate's label (with an extension, no app): a number is the priority, a
+// name is looked up in the dialplan.
+func TestOriginateLabel(t *testing.T) {
+	dp, err := dialplan.Parse(strings.NewReader(`[default]
+exten => start,1,NoOp()
+ same => n(second),Set(WHERE=second)
+ same => n,Wait(30)
+`), "labels.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pbxsimtest.Start(t, pbxsim.Options{Dialplan: pbxsim.ExtensionsDialplan(dp, nil)})
+	tests := []struct {
+		name, query string
+		status      int
+		msg         string
+	}{
+		{"named label", "extension=start&label=second", 200, ""},
+		{"numeric label", "extension=start&label=2", 200, ""},
+		{"label in an explicit context", "extension=start&context=default&label=second", 200, ""},
+		{"unknown label", "extension=start&label=nowhere", 404, "Requested label can not be found"},
+		{"label in another context", "extension=start&context=other&label=second", 404, "Requested label can not be found"},
+		{"priority 0", "extension=start&label=0", 400, "Requested priority is illegal"},
+		{"app wins over label", "app=liandong&label=nowhere", 200, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _, body := do(t, s, "POST", "/ari/channels?endpoint=PJSIP/agent1001&"+tc.query, "", true)
+			if st != tc.status || (tc.msg != "" && !strings.Contains(body, tc.msg)) {
+				t.Fatalf("%d %s, want %d %q", st, body, tc.status, tc.msg)
+			}
+			if st == 200 {
+				var ch pbxsim.ChannelModel
+				_ = json.Unmarshal([]byte(body), &ch)
+				mustDo(t, s, "DELETE", "/ari/channels/"+ch.ID)
+			}
+		})
+	}
+	// The label's priority is where the answered channel starts.
+	body := mustDo(t, s, "POST", "/ari/channels?endpoint=PJSIP/agent1001&extension=start&label=second")
+	var ch pbxsim.ChannelModel
+	_ = json.Unmarshal([]byte(body), &ch)
+	deadline := time.Now().Add(3 * time.Second)
+	for getVar(t, s, ch.ID, "WHERE") != "second" {
+		if time.Now().After(deadline) {
+			t.Fatal("the channel did not run from the label's priority")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
