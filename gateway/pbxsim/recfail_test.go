@@ -249,3 +249,22 @@ func TestRecordingCancelAndSilenceFields(t *testing.T) {
 		t.Errorf("talking_duration without maxSilenceSeconds: %v", rec)
 	}
 }
+
+// A bridge recording with beep: the members hear the beep, RecordingStarted
+// comes first.
+func TestBridgeRecordingBeep(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	a := stasisCaller(t, s, ec)
+	mustDo(t, s, "POST", "/ari/bridges?bridgeId=bb&type=mixing")
+	mustDo(t, s, "POST", "/ari/bridges/bb/addChannel?channel="+a)
+	mustDo(t, s, "POST", "/ari/bridges/bb/record?name=bb1&format=wav&beep=true")
+	ec.expect("RecordingStarted")
+	ch, err := s.Channel(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch.Heard) == 0 || ch.Heard[len(ch.Heard)-1] != "tone:1000" {
+		t.Errorf("bridge member heard %v, want the beep", ch.Heard)
+	}
+}

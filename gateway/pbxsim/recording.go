@@ -279,12 +279,20 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	// plays the beep and only then opens the file: the beep is not recorded.
 	r.state, r.started = "recording", time.Now()
 	s.recEvent(r, "RecordingStarted", false)
-	if ch != nil && p.get("beep") == "true" {
+	if p.get("beep") == "true" {
+		// A bridge recording beeps on its Recorder channel, whose other half
+		// is in the bridge: the members hear it.
 		beepID := "beep-" + r.key
 		if o := s.opts.Observer; o != nil {
 			o.PlaybackStarted(beepID, r.target, beepTone)
 		}
-		ch.heard = append(ch.heard, beepTone)
+		if ch != nil {
+			ch.heard = append(ch.heard, beepTone)
+		} else {
+			for _, m := range b.members {
+				m.heard = append(m.heard, beepTone)
+			}
+		}
 		r.beeping = true
 		r.timer = s.after(beepLength, func() {
 			if o := s.opts.Observer; o != nil {
