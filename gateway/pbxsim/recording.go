@@ -165,11 +165,10 @@ func (s *Server) hBridgeRecord(w http.ResponseWriter, _ *http.Request, ids []str
 // recNameEscapes reports whether a recording name leaves the recordings
 // directory (ast_safe_mkdir refuses it: EPERM).
 func recNameEscapes(name string) bool {
-	dir := path.Dir(name)
 	if !strings.Contains(name, "/") || strings.HasPrefix(name, "/") {
-		return false
+		return false // no directory part, or under the recordings directory ("dir//name")
 	}
-	dir = path.Clean(dir)
+	dir := path.Clean(path.Dir(name))
 	return dir == ".." || strings.HasPrefix(dir, "../")
 }
 

@@ -135,8 +135,6 @@ func TestRecordingAudio(t *testing.T) {
 		{"channel g722", "a", "g722", []float64{697}, []float64{1209}},
 		{"channel gsm", "b", "gsm", []float64{1209}, []float64{697}},
 		{"bridge gsm", "bridge", "gsm", []float64{697, 1209}, nil},
-		{"bridge g722", "bridge", "g722", []float64{697, 1209}, nil},
-		{"channel sln16", "a", "sln16", []float64{697}, []float64{1209}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
