@@ -189,6 +189,10 @@ func (ch *channel) getVar(name string) (string, bool) {
 		return ch.linked(), true
 	case "CHANNEL(audionativeformat)":
 		return ch.audioNative(), true
+	case "CHANNEL(audioreadformat)", "CHANNEL(audiowriteformat)":
+		return ch.codec(), true
+	case "CHANNEL(channeltype)":
+		return ch.tech, true
 	case "CALLERID(num)":
 		return ch.caller.Number, true
 	case "CALLERID(name)":

@@ -205,8 +205,11 @@ func TestNativeFormatsOfOtherChannels(t *testing.T) {
 	s := pbxsimtest.Start(t)
 	ec := dialEvents(t, s, "app=liandong", true)
 	caller := stasisCaller(t, s, ec)
-	if got := getVar(t, s, caller, "CHANNEL(audionativeformat)"); got != "(alaw|ulaw)" {
-		t.Errorf("inbound caller: %q, want the endpoint's (alaw|ulaw)", got)
+	for k, want := range map[string]string{"CHANNEL(audionativeformat)": "(alaw|ulaw)",
+		"CHANNEL(audioreadformat)": "alaw", "CHANNEL(audiowriteformat)": "alaw", "CHANNEL(channeltype)": "PJSIP"} {
+		if got := getVar(t, s, caller, k); got != want {
+			t.Errorf("inbound caller %s: %q, want %q", k, got, want)
+		}
 	}
 	var sn, em pbxsim.ChannelModel
 	_ = json.Unmarshal([]byte(mustDo(t, s, "POST", "/ari/channels/"+caller+"/snoop?app=liandong&spy=in")), &sn)
