@@ -99,3 +99,8 @@ func (s *Server) silenceDurations(r *recording, dur int) (int, int, int) {
 	dur = max(dur, 0)
 	return dur, talking, dur - talking
 }
+
+// recordingBlocks is res_stasis_recording's add rule: a channel with a live
+// recording cannot be added to a bridge (addChannel: 409 "Channel ID
+// currently recording") until the recording ends or fails.
+func recordingBlocks(ch *channel) bool { return len(ch.recordings) > 0 }

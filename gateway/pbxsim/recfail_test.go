@@ -268,3 +268,22 @@ func TestBridgeRecordingBeep(t *testing.T) {
 		t.Errorf("bridge member heard %v, want the beep", ch.Heard)
 	}
 }
+
+// A recording channel cannot join a bridge (the recording's add rule) until
+// its recording ends.
+func TestAddRecordingChannel(t *testing.T) {
+	s := pbxsimtest.Start(t)
+	ec := dialEvents(t, s, "app=liandong", true)
+	a, b := stasisCaller(t, s, ec), stasisCaller(t, s, ec)
+	mustDo(t, s, "POST", "/ari/channels/"+b+"/record?name=ar&format=wav")
+	mustDo(t, s, "POST", "/ari/bridges?bridgeId=ab&type=mixing")
+	st, _, body := do(t, s, "POST", "/ari/bridges/ab/addChannel?channel="+a+","+b, "", true)
+	if st != 409 || !strings.Contains(body, "Channel "+b+" currently recording") {
+		t.Fatalf("addChannel of a recording channel = %d %s", st, body)
+	}
+	if ch, _ := s.Channel(a); ch.Bridge != "ab" {
+		t.Errorf("the channel listed before it was not added (bridge %q)", ch.Bridge)
+	}
+	mustDo(t, s, "POST", "/ari/recordings/live/ar/stop")
+	mustDo(t, s, "POST", "/ari/bridges/ab/addChannel?channel="+b)
+}
