@@ -182,6 +182,11 @@ func (s *Server) hAddChannel(w http.ResponseWriter, _ *http.Request, ids []strin
 			}
 		}
 		for _, ch := range chs {
+			if recordingBlocks(ch) {
+				// Earlier channels of the list stay added, as in Asterisk.
+				writeErr(w, http.StatusConflict, "Channel "+ch.id+" currently recording")
+				return
+			}
 			if ch.bridge != nil {
 				s.leaveBridge(ch, false)
 			}

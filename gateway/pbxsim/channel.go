@@ -45,6 +45,8 @@ type channel struct {
 	talkOn     bool
 	tone       *toneState      // TONE_DETECT, nil when off
 	jump       chan *GotoError // async gotos for the running dialplan; see jumps
+	formats    []string        // native formats when set at creation (formats.go)
+	linkedid   string          // the requestor's linkedid; "" = its own id
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -194,6 +196,14 @@ func (ch *channel) getVar(name string) (string, bool) {
 		return ch.id, true
 	case "CHANNEL(language)":
 		return ch.language, true
+	case "CHANNEL(linkedid)":
+		return ch.linked(), true
+	case "CHANNEL(audionativeformat)":
+		return ch.audioNative(), true
+	case "CHANNEL(audioreadformat)", "CHANNEL(audiowriteformat)":
+		return ch.codec(), true
+	case "CHANNEL(channeltype)":
+		return ch.tech, true
 	case "CALLERID(num)":
 		return ch.caller.Number, true
 	case "CALLERID(name)":
@@ -214,6 +224,12 @@ func (ch *channel) getVar(name string) (string, bool) {
 		return v, err == nil
 	}
 	v, ok := ch.vars[name]
+	if !ok {
+		// Inheritable variables are read without their "_"/"__" prefix.
+		if v, ok = ch.vars["__"+name]; !ok {
+			v, ok = ch.vars["_"+name]
+		}
+	}
 	return v, ok
 }
 
@@ -352,6 +368,9 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 	if ch.gone {
 		return
 	}
+	// The recording command ends on the hangup while the channel is still
+	// in Stasis: RecordingFinished precedes StasisEnd, as in Asterisk.
+	s.stopRecordings(ch.recordings)
 	if ch.stasis != nil {
 		s.leaveStasis(ch, stasisExit{hangup: true})
 	} else {
@@ -368,7 +387,6 @@ func (s *Server) destroy(ch *channel, h hangupSpec) {
 		ev := evHangupRequest{s.base("ChannelHangupRequest"), 16, false, 0, other.model()}
 		s.chanEvent(other, &ev)
 	}
-	s.stopRecordings(ch.recordings)
 	ch.gone = true
 	ch.hangupCode = h.destroy
 	if ch.rtp != nil {

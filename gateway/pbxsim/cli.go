@@ -7,7 +7,8 @@ import (
 )
 
 // ParseEndpoint parses the --endpoint flag: "PJSIP/agent1001=answer:800ms", optionally
-// followed by ";context=from-agents" and ";callerid=Agent 1001 <1001>".
+// followed by ";context=from-agents", ";callerid=Agent 1001 <1001>" and
+// ";allow=ulaw,alaw" (codecs in preference order; default alaw,ulaw).
 func ParseEndpoint(s string) (Endpoint, error) {
 	parts := strings.Split(s, ";")
 	id, beh, hasBeh := strings.Cut(parts[0], "=")
@@ -31,6 +32,12 @@ func ParseEndpoint(s string) (Endpoint, error) {
 			e.Context = strings.TrimSpace(v)
 		case "callerid":
 			e.CallerID = parseCallerID(v)
+		case "allow":
+			list, unknown, ok := parseFormats(v)
+			if !ok {
+				return Endpoint{}, fmt.Errorf("parse endpoint %q: unknown codec %q: %w", s, unknown, ErrBadInput)
+			}
+			e.Allow = list
 		default:
 			return Endpoint{}, fmt.Errorf("parse endpoint %q: unknown option %q: %w", s, k, ErrBadInput)
 		}

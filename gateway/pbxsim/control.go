@@ -309,6 +309,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		FaultRule
 		DelayMs int    `json:"delay_ms"`
 		URI     string `json:"uri"`
+		Cause   string `json:"cause"`
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &in); err != nil {
@@ -407,6 +408,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		fr := in.FaultRule
 		fr.Delay = time.Duration(in.DelayMs) * time.Millisecond
 		s.AddFault(fr)
+		noContent(w)
+	case post && len(segs) == 2 && segs[0] == "faults" && segs[1] == "recording":
+		s.FailRecordings(in.Cause, in.Count)
 		noContent(w)
 	case r.Method == http.MethodDelete && len(segs) == 1 && segs[0] == "faults":
 		s.ClearFaults()

@@ -302,6 +302,7 @@ func (d *dpChannel) dial(ctx context.Context, args string) error {
 		return nil
 	}
 	peer := s.newChannel(tech, res, ep, "")
+	peer.linkedid, peer.formats = ch.linked(), pjsipOffer(ch.nativeFormats(), ep) // ch is the requestor
 	peer.caller = ep.CallerID
 	peer.connected = ch.caller
 	peer.dp = DialplanCEP{Context: ep.Context, Exten: "s", Priority: 1, AppName: "AppDial", AppData: "(Outgoing Line)"}

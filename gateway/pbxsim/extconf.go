@@ -43,6 +43,13 @@ func (d *extDialplan) Run(ctx context.Context, ch Channel, context, exten string
 	return err
 }
 
+// FindLabel implements LabelFinder (originate's label).
+func (d *extDialplan) FindLabel(context, exten, label string) (int, bool) {
+	return d.dp.FindLabel(context, exten, label)
+}
+
+var _ LabelFinder = (*extDialplan)(nil)
+
 // extChannel adapts the emulator's Channel to the executor's.
 type extChannel struct{ ch Channel }
 

@@ -25,6 +25,7 @@ type FaultRule struct {
 type faultState struct {
 	rules         []*FaultRule
 	refuseSockets bool
+	recFails      []string // causes of the next recordings to fail (FailRecordings)
 }
 
 // AddFault installs a REST fault rule.

@@ -59,6 +59,11 @@ func (m *FileMedia) Duration(uri, language string) (time.Duration, error) {
 				return d, nil
 			}
 		}
+		for _, base := range []string{filepath.Join(m.Dir, language, rest), filepath.Join(m.Dir, rest)} {
+			if d, ok := rawFileDuration(base); ok {
+				return d, nil
+			}
+		}
 		return 0, fmt.Errorf("media %q: %w", uri, ErrMediaNotFound)
 	case "digits", "number", "characters":
 		if rest == "" {

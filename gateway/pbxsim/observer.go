@@ -10,7 +10,7 @@ import (
 // return at once (hand work to their own goroutines) and never call back into the Server.
 type MediaObserver interface {
 	// ChannelUp: media starts on the channel (answered; for externalMedia, RTP is its
-	// local socket, Remote the external_host and Format the codec).
+	// local socket and Remote the external_host; Format is the codec).
 	ChannelUp(ch MediaChannel)
 	// ChannelGone: the channel was destroyed.
 	ChannelGone(id string)
@@ -28,13 +28,16 @@ type MediaObserver interface {
 type MediaChannel struct {
 	ID, Name, Tech string
 	RTP            net.PacketConn // externalMedia only
-	Remote, Format string         // externalMedia only
+	Remote         string         // externalMedia only
+	// Format is the channel's codec: externalMedia's format, else its first
+	// native audio format (originate "formats"), "" when it has none.
+	Format string
 }
 
 func (s *Server) markAnswered(ch *channel) {
 	ch.answered, ch.answeredAt = true, time.Now()
 	if o := s.opts.Observer; o != nil {
-		mc := MediaChannel{ID: ch.id, Name: ch.name, Tech: ch.tech, RTP: ch.rtp}
+		mc := MediaChannel{ID: ch.id, Name: ch.name, Tech: ch.tech, RTP: ch.rtp, Format: ch.codec()}
 		if ch.rtp != nil && ch.orig != nil {
 			mc.Remote, mc.Format, _ = cutFormat(ch.orig.dialstring)
 		}

@@ -68,7 +68,7 @@ func TestMediaObserver(t *testing.T) {
 	do(t, s, "DELETE", "/ari/channels/"+id, "", true)
 	ec.expect("StasisEnd")
 	time.Sleep(50 * time.Millisecond)
-	want := "up PJSIP rtp=false  |bridge mixing 1|moh bridge default|up UnicastRTP rtp=true 127.0.0.1:40000 ulaw|bridge mixing 2|play sound:hello-world|stop|bridge mixing 1|gone"
+	want := "up PJSIP rtp=false  alaw|bridge mixing 1|moh bridge default|up UnicastRTP rtp=true 127.0.0.1:40000 ulaw|bridge mixing 2|play sound:hello-world|stop|bridge mixing 1|gone"
 	if got := obs.String(); got != want {
 		t.Errorf("observer:\n got %s\nwant %s", got, want)
 	}
@@ -111,14 +111,15 @@ func TestMediaControls(t *testing.T) {
 		{"POST", "/ari/channels/" + id + "/mute?direction=out"},
 		{"DELETE", "/ari/channels/" + id + "/mute?direction=in"},
 		{"DELETE", "/ari/channels/" + id + "/mute"},
-		{"POST", "/ari/bridges?bridgeId=b1&type=holding"},
-		{"POST", "/ari/bridges/b1/addChannel?channel=" + id + "&role=announcer&mute=true"},
+		// Recorded before it joins a bridge (Asterisk fails a bridged channel's recording).
 		{"POST", "/ari/channels/" + id + "/record?name=r1&format=wav"},
 		{"POST", "/ari/recordings/live/r1/pause"},
 		{"DELETE", "/ari/recordings/live/r1/pause"},
 		{"POST", "/ari/recordings/live/r1/mute"},
 		{"DELETE", "/ari/recordings/live/r1/mute"},
 		{"POST", "/ari/recordings/live/r1/stop"},
+		{"POST", "/ari/bridges?bridgeId=b1&type=holding"},
+		{"POST", "/ari/bridges/b1/addChannel?channel=" + id + "&role=announcer&mute=true"},
 		{"POST", "/ari/bridges/b1/record?name=r1&format=ulaw&ifExists=overwrite"},
 		{"DELETE", "/ari/recordings/live/r1"},
 		{"POST", "/ari/channels/" + id + "/snoop?app=liandong&spy=both&whisper=in"},
@@ -127,9 +128,9 @@ func TestMediaControls(t *testing.T) {
 			t.Fatalf("%s %s = %d %s", rq.method, rq.path, st, body)
 		}
 	}
-	want := "mute in|mute both|mute out|mute |bridge holding 1|role b1 announcer=true mute=true|" +
+	want := "mute in|mute both|mute out|mute |up PJSIP rtp=false  alaw|" +
 		"rec r1#1 channel recording|rec r1#1 channel paused|rec r1#1 channel unpaused|rec r1#1 channel muted|rec r1#1 channel unmuted|rec r1#1 channel done|" +
-		"rec r1#2 bridge recording|rec r1#2 bridge canceled|up Snoop rtp=false  |snoop both in"
+		"bridge holding 1|role b1 announcer=true mute=true|rec r1#2 bridge recording|rec r1#2 bridge canceled|up Snoop rtp=false  slin|snoop both in"
 	if got := obs.String(); got != want {
 		t.Errorf("controls:\n got %s\nwant %s", got, want)
 	}

@@ -46,6 +46,9 @@ type Endpoint struct {
 	Context   string   // dialplan context of calls from this endpoint
 	CallerID  CallerID // endpoint callerid (pjsip.conf callerid=)
 	Behaviour Behaviour
+	// Allow is the endpoint's codecs in preference order (pjsip.conf allow=);
+	// empty means alaw,ulaw as the lab pjsip.conf.
+	Allow []string
 }
 
 // ID is "Tech/Resource".

@@ -87,30 +87,71 @@ func splitArgs(v string) []string {
 
 var errAllocation = &errBody{status: http.StatusInternalServerError, msg: "Allocation failed"}
 
-// allocate validates an originate/create request and creates the Down channel.
+// maxPublicUniqueID is AST_MAX_PUBLIC_UNIQUEID: the longest channelId/otherChannelId.
+const maxPublicUniqueID = 128
+
+// allocate validates an originate/create request and creates the Down
+// channel, checking in Asterisk's order (resource_channels.c
+// ari_channels_handle_originate_with_id and ast_ari_channels_create).
 func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody) {
-	epStr := p.get("endpoint")
-	if epStr == "" {
-		return nil, &errBody{status: 400, msg: "Endpoint must be specified"}
-	}
-	if !create && p.get("app") == "" && p.get("extension") == "" {
-		return nil, &errBody{status: 400, msg: "Application or extension must be specified"}
-	}
-	if create && p.get("app") == "" {
-		return nil, &errBody{status: 400, msg: "Missing parameter app"}
+	origName, fmtList := p.get("originator"), p.get("formats")
+	bothErr := &errBody{status: 400, msg: "Originator and formats can't both be specified"}
+	if create {
+		if p.get("app") == "" {
+			return nil, &errBody{status: 400, msg: "Missing parameter app"}
+		}
+		if origName != "" && fmtList != "" {
+			return nil, bothErr // the first check of ast_ari_channels_create
+		}
 	}
 	if id == "" {
 		id = p.get("channelId")
 	}
-	if id != "" && s.channels[id] != nil {
-		return nil, &errBody{status: 409, msg: "Channel with given unique ID already exists"}
+	other := p.get("otherChannelId")
+	if !create && (len(id) > maxPublicUniqueID || len(other) > maxPublicUniqueID) {
+		return nil, &errBody{status: 400, msg: "Uniqueid length exceeds maximum of 128"}
 	}
-	if o := p.get("otherChannelId"); o != "" && s.channels[o] != nil {
-		return nil, &errBody{status: 409, msg: "Channel with given unique ID already exists"}
+	epStr := p.get("endpoint")
+	if epStr == "" {
+		return nil, &errBody{status: 400, msg: "Endpoint must be specified"}
+	}
+	if origName != "" && fmtList != "" {
+		return nil, bothErr
 	}
 	tech, res, ok := strings.Cut(epStr, "/")
 	if !ok || tech == "" || res == "" {
 		return nil, &errBody{status: 400, msg: "Invalid endpoint specified"}
+	}
+	if !create && p.get("app") == "" && p.get("extension") == "" {
+		return nil, &errBody{status: 400, msg: "Application or extension must be specified"}
+	}
+	labelPrio := 0
+	if !create && p.get("app") == "" && p.get("label") != "" {
+		var eb *errBody
+		if labelPrio, eb = s.findLabel(p); eb != nil {
+			return nil, eb
+		}
+	}
+	var originator *channel
+	if origName != "" {
+		// originate: an unknown originator is an error; create requests
+		// without a requestor then (ast_channel_get_by_name gives NULL).
+		if originator = s.channelByName(origName); originator == nil && !create {
+			return nil, &errBody{status: 400, msg: "Provided originator channel was not found"}
+		}
+	}
+	var req []string // requested formats; nil = all audio
+	if fmtList != "" {
+		list, unknown, ok := parseFormats(fmtList)
+		if !ok {
+			return nil, &errBody{status: 400, msg: "Provided format (" + unknown + ") was not found"}
+		}
+		req = list
+	} else if originator != nil {
+		req = originator.nativeFormats()
+	}
+	if (id != "" && s.channels[id] != nil) || (other != "" && s.channels[other] != nil) {
+		return nil, &errBody{status: 409, msg: "Channel with given unique ID already exists"}
 	}
 	fail := errAllocation
 	if create {
@@ -123,6 +164,9 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 	}
 	if pr, err := strconv.Atoi(p.get("priority")); err == nil && pr > 0 {
 		o.prio = pr
+	}
+	if labelPrio != 0 {
+		o.prio = labelPrio // the label supersedes priority
 	}
 	var ch *channel
 	switch {
@@ -138,7 +182,7 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		ch.protocolID = ""
 		ch.dp = DialplanCEP{Context: lctx, Exten: exten, Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
 		ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
-		two := s.newChannel("Local", "", nil, p.get("otherChannelId"))
+		two := s.newChannel("Local", "", nil, other)
 		two.name = base + "-" + hex8(s.localSeq-1) + ";2"
 		two.protocolID = ""
 		two.state = "Ring"
@@ -146,6 +190,14 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		two.dialplan = true
 		ch.local, two.local = two, ch
 		ch.half, two.half = 1, 2
+		// Both halves take the request's formats and the requestor's linkedid.
+		ch.formats, two.formats = req, req
+		if originator != nil {
+			ch.linkedid = originator.linked()
+			two.linkedid = ch.linkedid
+		} else {
+			two.linkedid = ch.id
+		}
 		o.dialstring = exten + "@" + lctx
 	default:
 		ep := s.endpoints[tech+"/"+res]
@@ -156,7 +208,17 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		ch.caller = ep.CallerID
 		ch.dp = DialplanCEP{Context: ep.Context, Exten: "s", Priority: 1, AppName: "AppDial2", AppData: "(Outgoing Line)"}
 		ch.baseApp, ch.baseData = "AppDial2", "(Outgoing Line)"
+		ch.formats = pjsipOffer(req, ep)
+		if originator != nil {
+			ch.linkedid = originator.linked()
+		}
 		o.dialstring = res
+	}
+	if originator != nil && !create {
+		ch.inheritFrom(originator)
+		if ch.local != nil {
+			ch.local.language = ch.language
+		}
 	}
 	if cid := p.get("callerId"); cid != "" {
 		ch.caller = parseCallerID(cid)
@@ -177,9 +239,13 @@ func (s *Server) allocate(p *params, id string, create bool) (*channel, *errBody
 		if ch.local != nil {
 			s.subscribe(o.app, ch.local.id)
 		}
+		if create && originator != nil {
+			// ast_ari_channels_create subscribes the app to the originator too.
+			s.subscribe(o.app, originator.id)
+		}
 	}
 	if o.context == "" {
-		o.context = ch.dp.Context
+		o.context = "default" // S_OR(context, "default") in resource_channels.c
 	}
 	return ch, nil
 }
@@ -324,6 +390,13 @@ func (s *Server) answerLeg(ch *channel) {
 	}
 	o.answered = true
 	s.stopTimer(o.timer)
+	if ch.tech == "PJSIP" {
+		// The phone answers with the first codec offered: the negotiated one
+		// becomes the channel's native format.
+		if c := ch.codec(); c != "" {
+			ch.formats = []string{c}
+		}
+	}
 	s.markAnswered(ch)
 	if b := ch.bridge; b != nil && o.created {
 		s.refreshBridgeVars(b, ch)

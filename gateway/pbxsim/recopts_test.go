@@ -10,7 +10,7 @@ import (
 )
 
 // Without real media: terminateOn still ends a recording on the key, the beep
-// is heard (listed) before RecordingStarted, and stored recordings play for
+// is heard (listed) after RecordingStarted, and stored recordings play for
 // their length as recording:NAME.
 func TestRecordOptionsWithoutMedia(t *testing.T) {
 	s := pbxsimtest.Start(t)
@@ -27,9 +27,10 @@ func TestRecordOptionsWithoutMedia(t *testing.T) {
 	if st, _, body := do(t, s, "POST", "/ari/channels/"+id+"/record?name=r1&format=wav&beep=true&terminateOn=%23", "", true); st != 201 {
 		t.Fatalf("record = %d %s", st, body)
 	}
+	// Asterisk publishes RecordingStarted before playing the beep.
 	ec.expect("RecordingStarted")
-	if d := time.Since(begun); d < 200*time.Millisecond {
-		t.Errorf("RecordingStarted %v after the request, want after the beep", d)
+	if d := time.Since(begun); d > 200*time.Millisecond {
+		t.Errorf("RecordingStarted %v after the request, want at once (before the beep)", d)
 	}
 	ch, err := s.Channel(id)
 	if err != nil {

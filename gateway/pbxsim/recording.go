@@ -2,6 +2,7 @@ package pbxsim
 
 import (
 	"net/http"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +18,11 @@ type LiveRecordingModel struct {
 	State     string `json:"state"`
 	TargetURI string `json:"target_uri"`
 	Duration  *int   `json:"duration,omitempty"`
-	Cause     string `json:"cause,omitempty"`
+	// TalkingDuration and SilenceDuration (with maxSilenceSeconds) split the
+	// duration by the recorder's silence detection.
+	TalkingDuration *int   `json:"talking_duration,omitempty"`
+	SilenceDuration *int   `json:"silence_duration,omitempty"`
+	Cause           string `json:"cause,omitempty"`
 }
 
 // StoredRecordingModel is Asterisk's StoredRecording model.
@@ -40,6 +45,9 @@ type recording struct {
 	terminateOn          string // "", "none", "any", or the DTMF keys that stop it
 	maxSilence           time.Duration
 	silTimer             *time.Timer
+	beeping              bool // RecordingStarted sent, the beep still playing
+	trimOnEnd            bool // ended by silence, maxDurationSeconds or a key: trailing silence is trimmed
+	final                *LiveRecordingModel
 }
 
 // beepTone is what a recording's beep plays (Asterisk plays its "beep" sound, a
@@ -71,9 +79,16 @@ type evRecording struct {
 	Recording *LiveRecordingModel `json:"recording"`
 }
 
-var recFormats = map[string]bool{"wav": true, "gsm": true, "ulaw": true, "alaw": true, "sln": true, "wav16": true, "g722": true, "ogg": true}
+// recFormats are the file formats Asterisk 22 records in (its format modules'
+// extensions, ast_get_format_for_file_ext); all but ogg carry the audio here.
+var recFormats = map[string]bool{"wav": true, "wav16": true, "gsm": true, "g722": true, "ogg": true,
+	"ulaw": true, "pcm": true, "ul": true, "mu": true, "ulw": true, "alaw": true, "al": true, "alw": true,
+	"sln": true, "raw": true, "sln16": true}
 
 func (r *recording) model(withDuration bool) *LiveRecordingModel {
+	if withDuration && r.final != nil {
+		return r.final
+	}
 	m := &LiveRecordingModel{Name: r.name, Format: r.format, State: r.state, TargetURI: r.target}
 	if withDuration {
 		d := int(r.elapsed() / time.Second)
@@ -100,55 +115,113 @@ func (s *Server) recEvent(r *recording, typ string, withDuration bool) {
 	s.publish(&ev, s.recTargets(r))
 }
 
+// recParamsMissing answers the parameters the generated ARI stubs require.
+func recParamsMissing(w http.ResponseWriter, p *params) bool {
+	switch {
+	case p.get("name") == "":
+		writeErr(w, http.StatusBadRequest, "Missing parameter name")
+	case p.get("format") == "":
+		writeErr(w, http.StatusBadRequest, "Missing parameter format")
+	default:
+		return false
+	}
+	return true
+}
+
+// negativeMax is the first of maxDurationSeconds/maxSilenceSeconds (by its
+// Asterisk name) that is negative, or "".
+func negativeMax(p *params) string {
+	for _, k := range [][2]string{{"maxDurationSeconds", "max_duration_seconds"}, {"maxSilenceSeconds", "max_silence_seconds"}} {
+		if n, err := strconv.Atoi(p.get(k[0])); err == nil && n < 0 {
+			return k[1]
+		}
+	}
+	return ""
+}
+
+// hChanRecord checks in ast_ari_channels_record's order: negative maxima,
+// the channel, terminateOn, ifExists, the format, then the recording itself.
 func (s *Server) hChanRecord(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	if recParamsMissing(w, p) {
+		return
+	}
+	if k := negativeMax(p); k != "" {
+		writeErr(w, http.StatusBadRequest, k+" cannot be negative")
+		return
+	}
 	s.withChan(w, ids[0], true, func(ch *channel) { s.startRecording(w, p, ch, nil) })
 }
 
+// hBridgeRecord checks in ast_ari_bridges_record's order: the bridge, the
+// format and recorder_format (422), terminateOn, ifExists, then the recording
+// (negative maxima are its EINVAL: 500 "Error parsing request").
 func (s *Server) hBridgeRecord(w http.ResponseWriter, _ *http.Request, ids []string, p *params) {
+	if recParamsMissing(w, p) {
+		return
+	}
 	s.withBridge(w, ids[0], func(b *bridge) { s.startRecording(w, p, nil, b) })
+}
+
+// recNameEscapes reports whether a recording name leaves the recordings
+// directory (ast_safe_mkdir refuses it: EPERM).
+func recNameEscapes(name string) bool {
+	if !strings.Contains(name, "/") || strings.HasPrefix(name, "/") {
+		return false // no directory part, or under the recordings directory ("dir//name")
+	}
+	dir := path.Clean(path.Dir(name))
+	return dir == ".." || strings.HasPrefix(dir, "../")
 }
 
 func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b *bridge) {
 	name, format := p.get("name"), p.get("format")
-	switch {
-	case name == "":
-		writeErr(w, http.StatusBadRequest, "Missing parameter name")
-		return
-	case format == "":
-		writeErr(w, http.StatusBadRequest, "Missing parameter format")
-		return
-	case !recFormats[format]:
-		writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
-		return
+	unknownFormat := func() bool {
+		if !recFormats[format] {
+			writeErr(w, http.StatusUnprocessableEntity, "specified format is unknown on this system")
+			return true
+		}
+		return false
 	}
-	for _, k := range [][2]string{{"maxDurationSeconds", "max_duration_seconds"}, {"maxSilenceSeconds", "max_silence_seconds"}} {
-		if n, err := strconv.Atoi(p.get(k[0])); err == nil && n < 0 {
-			writeErr(w, http.StatusBadRequest, k[1]+" cannot be negative")
+	if b != nil {
+		if unknownFormat() {
+			return
+		}
+		if rf := p.get("recorder_format"); rf != "" && !knownFormat(rf) {
+			writeErr(w, http.StatusUnprocessableEntity, "specified recorder_format is unknown on this system")
 			return
 		}
 	}
-	switch p.get("terminateOn") {
+	terminateOn := strings.ToLower(p.get("terminateOn"))
+	switch terminateOn {
 	case "", "none", "any", "*", "#":
 	default:
 		writeErr(w, http.StatusBadRequest, "terminateOn invalid")
 		return
 	}
-	ifExists := p.get("ifExists")
+	ifExists := strings.ToLower(p.get("ifExists"))
 	switch ifExists {
 	case "", "fail", "overwrite", "append":
 	default:
 		writeErr(w, http.StatusBadRequest, "ifExists invalid")
 		return
 	}
-	if s.recordings[name] != nil {
-		writeErr(w, http.StatusConflict, "Recording '"+name+"' already in progress")
+	if ch != nil && unknownFormat() {
 		return
 	}
-	if _, ok := s.stored[name]; ok && (ifExists == "" || ifExists == "fail") {
+	// stasis_app_control_record: EINVAL, EPERM, then EEXIST.
+	if negativeMax(p) != "" {
+		writeErr(w, http.StatusInternalServerError, "Error parsing request")
+		return
+	}
+	if recNameEscapes(name) {
+		writeErr(w, http.StatusBadRequest, "Recording name invalid")
+		return
+	}
+	_, exists := s.stored[name]
+	if (exists && (ifExists == "" || ifExists == "fail")) || s.recordings[name] != nil {
 		writeErr(w, http.StatusConflict, "Recording '"+name+"' already exists and can not be overwritten")
 		return
 	}
-	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b, terminateOn: p.get("terminateOn")}
+	r := &recording{name: name, format: format, state: "queued", ch: ch, br: b, terminateOn: terminateOn}
 	if n, err := strconv.Atoi(p.get("maxSilenceSeconds")); err == nil && n > 0 {
 		r.maxSilence = time.Duration(n) * time.Second
 	}
@@ -184,23 +257,49 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	writeJSON(w, http.StatusCreated, r.model(false))
 	s.recSeq++
 	r.key = name + "#" + strconv.Itoa(s.recSeq)
+	if rf, ok := s.controls().(RecordingFormatter); ok {
+		rf.RecordingFormat(r.key, r.format)
+	}
 	maxDur := 0
 	if n, err := strconv.Atoi(p.get("maxDurationSeconds")); err == nil && n > 0 {
 		maxDur = n
 	}
-	if ch != nil && p.get("beep") == "true" {
-		// Asterisk plays the beep to the channel, then starts recording (the
-		// beep is not in the file).
+	if cause, failed := s.recordingFails(ch); failed {
+		// Asterisk's record_file fails on the channel's thread, after the 201.
+		s.failRecording(r, cause)
+		return
+	}
+	if ch != nil && ch.state != "Up" {
+		// record_file auto-answers the channel (ast_auto_answer).
+		s.markAnswered(ch)
+		s.setState(ch, "Up")
+	}
+	// RecordingStarted is published before ast_play_and_record_full, which
+	// plays the beep and only then opens the file: the beep is not recorded.
+	r.state, r.started = "recording", time.Now()
+	s.recEvent(r, "RecordingStarted", false)
+	if p.get("beep") == "true" {
+		// A bridge recording beeps on its Recorder channel, whose other half
+		// is in the bridge: the members hear it.
 		beepID := "beep-" + r.key
 		if o := s.opts.Observer; o != nil {
 			o.PlaybackStarted(beepID, r.target, beepTone)
 		}
-		ch.heard = append(ch.heard, beepTone)
+		if ch != nil {
+			ch.heard = append(ch.heard, beepTone)
+		} else {
+			for _, m := range b.members {
+				m.heard = append(m.heard, beepTone)
+			}
+		}
+		r.beeping = true
 		r.timer = s.after(beepLength, func() {
 			if o := s.opts.Observer; o != nil {
 				o.PlaybackStopped(beepID, r.target)
 			}
 			if s.recordings[r.name] == r {
+				r.beeping = false
+				r.started = time.Now()
 				s.beginRecording(r, maxDur)
 			}
 		})
@@ -209,13 +308,11 @@ func (s *Server) startRecording(w http.ResponseWriter, p *params, ch *channel, b
 	s.beginRecording(r, maxDur)
 }
 
-// beginRecording starts r's audio and events (after its beep, if any).
+// beginRecording starts r's audio (after its beep, if any).
 func (s *Server) beginRecording(r *recording, maxDur int) {
-	r.state, r.started = "recording", time.Now()
 	s.mediaState(r, "recording")
-	s.recEvent(r, "RecordingStarted", false)
 	if maxDur > 0 {
-		r.timer = s.after(time.Duration(maxDur)*time.Second, func() { s.finishRecording(r, "done") })
+		r.timer = s.after(time.Duration(maxDur)*time.Second, func() { r.trimOnEnd = true; s.finishRecording(r, "done") })
 	}
 	if r.maxSilence > 0 {
 		s.pollSilence(r)
@@ -234,6 +331,7 @@ func (s *Server) pollSilence(r *recording) {
 			return
 		}
 		if d, known := sil.RecordingSilence(r.key); known && d >= r.maxSilence {
+			r.trimOnEnd = true
 			s.finishRecording(r, "done")
 			return
 		}
@@ -248,6 +346,7 @@ func (s *Server) dtmfTerminate(ch *channel, digit string) {
 			continue
 		}
 		if t := r.terminateOn; t == "any" || (t != "" && t != "none" && strings.Contains(t, digit)) {
+			r.trimOnEnd = true
 			s.finishRecording(r, "done")
 		}
 	}
@@ -261,36 +360,53 @@ func (s *Server) finishRecording(r *recording, state string) {
 	s.stopTimer(r.timer)
 	s.stopTimer(r.silTimer)
 	delete(s.recordings, r.name)
-	if r.state == "queued" {
-		// Ended during its beep: nothing was recorded or announced.
-		if r.ch != nil {
-			r.ch.recordings = removeRec(r.ch.recordings, r)
-		} else {
-			r.br.recordings = removeRec(r.br.recordings, r)
-		}
+	if r.beeping {
+		// Ended during its beep: __ast_play_and_record returns before
+		// opening the file, so nothing is stored and the event has no
+		// duration.
+		r.state = state
+		s.recEvent(r, "RecordingFinished", false)
+		s.unlinkRecording(r)
 		return
 	}
 	d := r.elapsed()
-	r.state = state
+	// record_file ends every recording COMPLETE: a cancelled one too is
+	// "done" in its RecordingFinished (its file is deleted).
+	r.state = "done"
+	fin := r.model(false)
+	dur := int(d / time.Second)
+	if r.maxSilence > 0 {
+		var talking, silence int
+		dur, talking, silence = s.silenceDurations(r, dur)
+		fin.TalkingDuration, fin.SilenceDuration = &talking, &silence
+	}
+	fin.Duration = &dur
+	r.final = fin
 	s.mediaState(r, state)
 	if state == "done" {
 		s.stored[r.name] = stored{format: r.format, duration: d, key: r.key}
 	}
 	s.recEvent(r, "RecordingFinished", true)
+	s.unlinkRecording(r)
+}
+
+// unlinkRecording detaches a finished or failed r from its channel or bridge
+// (the bridge's Recorder participant leaves with it).
+func (s *Server) unlinkRecording(r *recording) {
 	if r.ch != nil {
 		r.ch.recordings = removeRec(r.ch.recordings, r)
-	} else {
-		b := r.br
-		b.recordings = removeRec(b.recordings, r)
-		if r.recorder {
-			b.recorder = ""
-			if len(b.members) == 2 {
-				for range 2 {
-					s.pairVars(b.members[0], b.members[1])
-				}
-			} else if len(b.members) >= 3 {
-				s.multiVars(b, nil)
+		return
+	}
+	b := r.br
+	b.recordings = removeRec(b.recordings, r)
+	if r.recorder {
+		b.recorder = ""
+		if len(b.members) == 2 {
+			for range 2 {
+				s.pairVars(b.members[0], b.members[1])
 			}
+		} else if len(b.members) >= 3 {
+			s.multiVars(b, nil)
 		}
 	}
 }
@@ -436,10 +552,14 @@ func (s *Server) hStoredFile(w http.ResponseWriter, _ *http.Request, ids []strin
 		}
 	}
 	s.withStored(w, ids[0], func(st stored) {
-		// Silence of the recording's length, 8 kHz 16-bit mono.
+		// Silence of the recording's length, in its format when there is an
+		// encoder for it (ogg: none), else as an 8 kHz 16-bit WAV.
 		n := int(st.duration / time.Second * 8000)
 		n = min(max(n, 0), 8000*3600)
-		buf := media.EncodeWAV(make([]int16, n), 8000)
+		buf, _, err := media.EncodeRecording(st.format, media.Audio{Samples: make([]int16, n), Rate: media.Rate8k})
+		if err != nil {
+			buf = media.EncodeWAV(make([]int16, n), 8000)
+		}
 		ct := "audio/wav"
 		if !strings.HasPrefix(st.format, "wav") {
 			ct = "application/octet-stream"

@@ -17,6 +17,9 @@ var (
 	ErrBadMediaURI = errors.New("bad media uri")
 	// ErrBadTone: a tone: name or tone string that cannot be parsed.
 	ErrBadTone = errors.New("bad tone")
+	// ErrBadGSM: GSM 06.10 data that is not whole 33-byte frames with the 0xD
+	// signature.
+	ErrBadGSM = errors.New("malformed gsm frame")
 	// ErrClosed: an operation on a closed RTP session or stopped pacer.
 	ErrClosed = errors.New("media closed")
 )

@@ -171,3 +171,15 @@ func EncodeSlinBE(dst []byte, samples []int16) []byte { return Slin.Encode(dst, 
 
 // DecodeSlinBE appends big-endian 16-bit PCM samples to dst.
 func DecodeSlinBE(dst []int16, b []byte) []int16 { return Slin.Decode(dst, b) }
+
+// FormatRate is the sample rate of an Asterisk format name that a leg can
+// carry (8 or 16 kHz: ulaw, alaw, gsm, slin, g722, slin16...), 0 otherwise.
+func FormatRate(name string) int {
+	switch name {
+	case "ulaw", "alaw", "gsm", "slin", "g726", "g729", "ilbc", "adpcm", "lpc10", "testlaw", "g723":
+		return Rate8k
+	case "slin16", "g722", "speex16", "siren7":
+		return Rate16k
+	}
+	return 0
+}

@@ -42,7 +42,7 @@ func TestEncodeRecordingFormats(t *testing.T) {
 	dir := t.TempDir()
 	a := Audio{Samples: sine(900, 16000, 0.5, 8000), Rate: Rate16k}
 	s := &Sounds{Dir: t.TempDir(), RecordingsDir: dir}
-	for _, f := range []string{"wav", "wav16", "sln", "sln16", "ulaw", "alaw"} {
+	for _, f := range []string{"wav", "wav16", "sln", "sln16", "ulaw", "alaw", "g722", "gsm"} {
 		data, ext, err := EncodeRecording(f, a)
 		if err != nil {
 			t.Fatal(err)
@@ -63,7 +63,11 @@ func TestEncodeRecordingFormats(t *testing.T) {
 			t.Errorf("%s: %v Hz", f, fq)
 		}
 	}
-	if _, _, err := EncodeRecording("gsm", a); !errors.Is(err, ErrUnknownFormat) {
-		t.Errorf("gsm: %v", err)
+	// ogg (format_ogg_vorbis) has no encoder here.
+	if _, _, err := EncodeRecording("ogg", a); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("ogg: %v", err)
+	}
+	if _, err := DecodeRecording("ogg", nil); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("decode ogg: %v", err)
 	}
 }

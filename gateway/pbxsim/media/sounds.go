@@ -50,9 +50,10 @@ func NewSounds(dir string) *Sounds { return &Sounds{Dir: dir} }
 // File extensions tried, best first; Asterisk also picks among the formats
 // present. .sln* and .wav16 follow Asterisk's names.
 var soundExts = []struct {
-	ext string
-	raw Format // Codec 0 = a WAV container
-	le  bool
+	ext   string
+	raw   Format // Codec 0 = a WAV container (unless codec)
+	le    bool
+	codec string // decoded by DecodeRecording: g722, gsm
 }{
 	{ext: ".wav16"},
 	{ext: ".sln16", raw: Slin16, le: true},
@@ -62,6 +63,8 @@ var soundExts = []struct {
 	{ext: ".pcm", raw: Ulaw},
 	{ext: ".alaw", raw: Alaw},
 	{ext: ".al", raw: Alaw},
+	{ext: ".g722", codec: "g722"},
+	{ext: ".gsm", codec: "gsm"},
 }
 
 // Synthetic digit timing, used for digits: when the sounds directory has no
@@ -211,8 +214,18 @@ func (s *Sounds) load(path string, rate int) ([]int16, error) {
 func decodeSoundFile(path string, data []byte) (Audio, error) {
 	ext := filepath.Ext(path)
 	for _, e := range soundExts {
-		if e.ext != ext || e.raw.Codec == 0 {
+		if e.ext != ext || (e.raw.Codec == 0 && e.codec == "") {
 			continue
+		}
+		if len(data) > MaxWAVBytes {
+			return Audio{}, fmt.Errorf("load %s: %d bytes: %w", path, len(data), ErrBadWAV)
+		}
+		if e.codec != "" {
+			a, err := DecodeRecording(e.codec, data)
+			if err != nil {
+				return Audio{}, fmt.Errorf("load %s: %w", path, err)
+			}
+			return a, nil
 		}
 		if len(data) > MaxWAVBytes {
 			return Audio{}, fmt.Errorf("load %s: %d bytes: %w", path, len(data), ErrBadWAV)

@@ -173,7 +173,10 @@ func (m *Media) keepRec(id string, a media.Audio) {
 	}
 	m.stored[id] = a
 	if len(m.storedLog) > RecordingsKept {
-		delete(m.stored, m.storedLog[0])
+		old := m.storedLog[0]
+		delete(m.stored, old)
+		delete(m.recFmt, old)
+		delete(m.recPlayed, old)
 		m.storedLog = m.storedLog[1:]
 	}
 }

@@ -26,6 +26,17 @@ func (r *rig) pair(addA string) (a, b string) {
 	return a, b
 }
 
+// speaker is a caller in no bridge saying uri: a channel Asterisk can record
+// (a bridged channel's recording fails).
+func (r *rig) speaker(uri string) string {
+	r.t.Helper()
+	id := r.caller()
+	if err := r.s.Speak(id, uri); err != nil {
+		r.t.Fatal(err)
+	}
+	return id
+}
+
 // hears reports whether pcm carries freq (well above the noise of a mix).
 func hears(pcm []int16, rate int, freq float64) bool { return level(pcm, rate, freq) > 0.1 }
 
@@ -100,22 +111,14 @@ func TestAnnouncerInHoldingBridge(t *testing.T) {
 // decode reads a recording file of format back into 8 kHz samples.
 func decode(t *testing.T, format, body string) []int16 {
 	t.Helper()
-	switch format {
-	case "wav":
-		a, err := media.ParseWAV([]byte(body))
-		if err != nil || a.Rate != 8000 {
-			t.Fatalf("recording wav: %v (rate %d)", err, a.Rate)
-		}
-		return a.Samples
-	case "sln":
-		return media.DecodeSlinLE(nil, []byte(body))
-	case "ulaw":
-		return media.Ulaw.Decode(nil, []byte(body))
-	case "alaw":
-		return media.Alaw.Decode(nil, []byte(body))
+	a, err := media.DecodeRecording(format, []byte(body))
+	if err != nil {
+		t.Fatalf("recording %s: %v", format, err)
 	}
-	t.Fatalf("no decoder for %s", format)
-	return nil
+	if format == "wav" && a.Rate != 8000 {
+		t.Fatalf("recording wav at %d Hz", a.Rate)
+	}
+	return media.Resample(a.Samples, a.Rate, 8000)
 }
 
 func TestRecordingAudio(t *testing.T) {
@@ -129,12 +132,23 @@ func TestRecordingAudio(t *testing.T) {
 		{"channel sln", "b", "sln", []float64{1209}, []float64{697}},
 		{"bridge wav", "bridge", "wav", []float64{697, 1209}, nil},
 		{"bridge alaw", "bridge", "alaw", []float64{697, 1209}, nil},
+		{"channel g722", "a", "g722", []float64{697}, []float64{1209}},
+		{"channel gsm", "b", "gsm", []float64{1209}, []float64{697}},
+		{"bridge gsm", "bridge", "gsm", []float64{697, 1209}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := start(t)
-			a, b := r.pair("")
-			path := map[string]string{"a": "/ari/channels/" + a, "b": "/ari/channels/" + b, "bridge": "/ari/bridges/b1"}[tc.target]
+			var path string
+			switch tc.target {
+			case "a":
+				path = "/ari/channels/" + r.speaker("tone:697")
+			case "b":
+				path = "/ari/channels/" + r.speaker("tone:1209")
+			default:
+				r.pair("")
+				path = "/ari/bridges/b1"
+			}
 			r.must("POST", path+"/record?name=rec1&format="+tc.format)
 			time.Sleep(600 * time.Millisecond)
 			r.must("POST", "/ari/recordings/live/rec1/stop")
@@ -159,7 +173,7 @@ func TestRecordingAudio(t *testing.T) {
 
 func TestRecordingPausedAndMuted(t *testing.T) {
 	r := start(t)
-	a, _ := r.pair("")
+	a := r.speaker("tone:697")
 	r.must("POST", "/ari/channels/"+a+"/record?name=rec2&format=wav")
 	time.Sleep(300 * time.Millisecond)
 	r.must("POST", "/ari/recordings/live/rec2/mute")
@@ -179,7 +193,7 @@ func TestRecordingPausedAndMuted(t *testing.T) {
 
 func TestRecordingOfChannelMutedIn(t *testing.T) {
 	r := start(t)
-	a, _ := r.pair("")
+	a := r.speaker("tone:697")
 	r.must("POST", "/ari/channels/"+a+"/record?name=rec3&format=wav")
 	time.Sleep(300 * time.Millisecond)
 	r.must("POST", "/ari/channels/"+a+"/mute?direction=in")

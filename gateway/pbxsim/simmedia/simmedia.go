@@ -79,9 +79,11 @@ type Media struct {
 	recs      map[string]*liveRec        // live recordings by the core's id
 	stored    map[string]media.Audio     // finished recordings, the last RecordingsKept
 	storedLog []string
-	talk      map[string]*talkDet   // TALK_DETECT, also for channels not up yet
-	tone      map[string]*toneDet   // TONE_DETECT, likewise; made on first use
-	locals    map[string]*localPair // Local channel halves by pair; made on first use
+	recFmt    map[string]string      // recording id -> its file format (recformat.go)
+	recPlayed map[string]media.Audio // stored recordings as their files sound
+	talk      map[string]*talkDet    // TALK_DETECT, also for channels not up yet
+	tone      map[string]*toneDet    // TONE_DETECT, likewise; made on first use
+	locals    map[string]*localPair  // Local channel halves by pair; made on first use
 }
 
 // EndedKept is how many hung-up channels' audio Heard still returns.
@@ -253,6 +255,8 @@ func (m *Media) ChannelUp(ch pbxsim.MediaChannel) {
 		} else {
 			rate = f.SampleRate
 		}
+	} else if r := media.FormatRate(ch.Format); r != 0 {
+		rate = r // the channel's codec (originate formats): wideband legs run at 16 kHz
 	}
 	l := &leg{leg: m.pacer.NewLeg(media.LegConfig{Rate: rate})}
 	if m.cfg.HeardLimit > 0 {
@@ -426,9 +430,9 @@ func (m *Media) PlaybackStarted(playbackID, target, uri string) {
 	}
 	if key, ok := strings.CutPrefix(uri, "recording:"); ok {
 		if a, kept := m.stored[key]; kept {
-			// A stored recording kept in memory (the core names it by its id).
-			src := media.ConvertRate(media.NewPCM(a.Samples, a.Rate), rate)
-			m.play(playbackID, l, b, src)
+			// A stored recording kept in memory (the core names it by its id),
+			// as its file sounds (recformat.go).
+			m.playStored(playbackID, l, b, key, a, rate)
 			return
 		}
 	}
