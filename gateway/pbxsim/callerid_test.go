@@ -1,15 +1,12 @@
 package pbxsim_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/pbxsimtest"
@@ -19,14 +16,8 @@ import (
 // ChannelCallerId (not ChannelVarset), as Asterisk does.
 func TestChannelCallerIDEvent(t *testing.T) {
 	s := pbxsimtest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	ctx, ws := appSocket(t, s)
 	auth := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(pbxsimtest.User+":"+pbxsimtest.Password))}}
-	ws, _, err := websocket.Dial(ctx, "ws://"+s.Addr()+"/ari/events?app="+pbxsimtest.App, &websocket.DialOptions{HTTPHeader: auth})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.CloseNow()
 	next := func(want string) map[string]any {
 		t.Helper()
 		for {

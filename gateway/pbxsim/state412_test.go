@@ -10,8 +10,24 @@ import (
 
 	"github.com/coder/websocket"
 
+	"liandong/gateway/pbxsim"
 	"liandong/gateway/pbxsim/pbxsimtest"
 )
+
+// appSocket registers the test app by opening its event socket; it is
+// closed when the test ends. ctx bounds the test's reads.
+func appSocket(t *testing.T, s *pbxsim.Server) (context.Context, *websocket.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	auth := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(pbxsimtest.User+":"+pbxsimtest.Password))}}
+	ws, _, err := websocket.Dial(ctx, "ws://"+s.Addr()+"/ari/events?app="+pbxsimtest.App, &websocket.DialOptions{HTTPHeader: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	return ctx, ws
+}
 
 // Asterisk refuses media, state and dialplan operations on an outbound
 // channel not yet answered (Down, Rsrvd, Ringing) with 412, after the
@@ -19,14 +35,7 @@ import (
 // variables, recording and hangup are allowed.
 func TestUnansweredChannelState(t *testing.T) {
 	s := pbxsimtest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	auth := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(pbxsimtest.User+":"+pbxsimtest.Password))}}
-	ws, _, err := websocket.Dial(ctx, "ws://"+s.Addr()+"/ari/events?app="+pbxsimtest.App, &websocket.DialOptions{HTTPHeader: auth})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.CloseNow()
+	ctx, ws := appSocket(t, s)
 	code, _, body := do(t, s, "POST", "/ari/channels/create?app="+pbxsimtest.App+"&endpoint=PJSIP/agent1001&channelId=down-1", "", true)
 	if code != 200 || !strings.Contains(body, `"state":"Down"`) {
 		t.Fatalf("create: %d %s", code, body)
