@@ -62,6 +62,21 @@ func TestLightBigram(t *testing.T) {
 	}
 }
 
+// publish marks test entries published, version 1.
+func publish(es []Entry) {
+	for i := range es {
+		es[i].Status, es[i].Version = StatusPublished, 1
+	}
+}
+
+// answered is the id the search answers with, "" for no answer.
+func answered(r Result) string {
+	if r.NoAnswer || len(r.Hits) == 0 {
+		return ""
+	}
+	return r.Hits[0].ID
+}
+
 // A reject question refuses the questions nearest to it, never the
 // entries' own questions, and is never itself an entry.
 func TestRejects(t *testing.T) {
@@ -69,9 +84,7 @@ func TestRejects(t *testing.T) {
 		{ID: "p-1", Department: "公安", Title: "怎么办理普通护照？", Answer: "携带身份证到出入境窗口申请办理护照。", SimilarQuestions: []string{"护照在哪办", "第一次办护照要带什么"}, Keywords: []string{"护照"}},
 		{ID: "s-1", Department: "人社", Title: "社保卡丢了怎么补办？", Answer: "先挂失，再到网点补办社保卡。", SimilarQuestions: []string{"社保卡掉了咋办"}, Keywords: []string{"社保卡"}},
 	}
-	for i := range entries {
-		entries[i].Status, entries[i].Version = StatusPublished, 1
-	}
+	publish(entries)
 	lex := &Lexicon{Rejects: []string{"护照在国外旅游时丢了怎么办"}}
 	ix, err := Build(entries, lex, Options{Calibration: &defaultCalibration})
 	if err != nil {
@@ -92,12 +105,8 @@ func TestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := ix.Search(tt.q, 3)
-		got := ""
-		if !r.NoAnswer && len(r.Hits) > 0 {
-			got = r.Hits[0].ID
-		}
-		if got != tt.want || r.Reject != tt.reject {
-			t.Errorf("%s: got %q reject %q (confidence %.2f), want %q reject %q", tt.q, got, r.Reject, r.Confidence, tt.want, tt.reject)
+		if got := answered(r); got != tt.want || r.Reject != tt.reject {
+			t.Errorf("%s: got %q reject %q (confidence %.2f), want %q reject %q", tt.q, answered(r), r.Reject, r.Confidence, tt.want, tt.reject)
 		}
 		for _, h := range r.Hits {
 			if strings.HasPrefix(h.ID, "reject:") {
@@ -124,9 +133,7 @@ func TestUncoveredConcept(t *testing.T) {
 		{ID: "v-1", Department: "卫健", Title: "新生儿怎么办理医保？", Answer: "出生后到医保窗口参保。", SimilarQuestions: []string{"孩子刚出生医保怎么交"}, Keywords: []string{"新生儿"}},
 		{ID: "w-1", Department: "热线", Title: "怎样查询工单办理进度？", Answer: "凭工单编号查询。", SimilarQuestions: []string{"反映的事办到哪了", "工单进度怎么查"}, Keywords: []string{"工单进度"}},
 	}
-	for i := range entries {
-		entries[i].Status, entries[i].Version = StatusPublished, 1
-	}
+	publish(entries)
 	lex := &Lexicon{Concepts: []Concept{
 		{Name: "假期", Kind: KindUncovered, Triggers: []string{"婚假", "产假"}},
 		{Name: "疫苗接种", Kind: KindUncovered, Triggers: []string{"疫苗"}},
@@ -145,13 +152,8 @@ func TestUncoveredConcept(t *testing.T) {
 		{"工单进度查过了，疫苗到底在哪打", "", "疫苗接种"},
 	}
 	for _, tt := range tests {
-		r := ix.Search(tt.q, 3)
-		got := ""
-		if !r.NoAnswer && len(r.Hits) > 0 {
-			got = r.Hits[0].ID
-		}
-		if got != tt.want || r.Uncovered != tt.uncovered {
-			t.Errorf("%s: got %q uncovered %q, want %q uncovered %q", tt.q, got, r.Uncovered, tt.want, tt.uncovered)
+		if r := ix.Search(tt.q, 3); answered(r) != tt.want || r.Uncovered != tt.uncovered {
+			t.Errorf("%s: got %q uncovered %q, want %q uncovered %q", tt.q, answered(r), r.Uncovered, tt.want, tt.uncovered)
 		}
 	}
 	bad := "concepts:\n  - {name: a, kind: elsewhere, triggers: [x]}\n"
