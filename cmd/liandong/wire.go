@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -115,6 +116,23 @@ func buildServices(ctx context.Context, cfg config.Config, log *slog.Logger, rdb
 			log.Warn("FAQ import skipped", "err", err)
 		case imported:
 			log.Info("FAQ imported into Redis", "file", cfg.Files.FAQ)
+		}
+		// The search tables too: once in Redis, editors change them through
+		// the API (PUT /api/v1/kb/lexicon) and the file only seeds.
+		if cfg.Files.Lexicon != "" {
+			text, err := os.ReadFile(cfg.Files.Lexicon)
+			if err != nil {
+				return nil, fmt.Errorf("read the search tables: %w", err)
+			}
+			ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			imported, err := s.store.ImportLexiconIfEmpty(ictx, string(text))
+			cancel()
+			switch {
+			case err != nil:
+				log.Warn("search tables import skipped", "err", err)
+			case imported:
+				log.Info("search tables imported into Redis", "file", cfg.Files.Lexicon)
+			}
 		}
 	}
 	live := store.NewLive(s.store, s.holder, store.LiveOptions{Lexicon: lex, Logger: log})

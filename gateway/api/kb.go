@@ -132,6 +132,7 @@ func NewKB(o KBOptions) http.Handler {
 	mux.HandleFunc("GET "+p+"stats/hits", h.auth(h.hits))
 	mux.HandleFunc("GET "+p+"stats/unanswered", h.auth(h.unanswered))
 	mux.HandleFunc("GET "+p+"ask", h.ask)
+	h.mountLexicon(mux, p)
 	mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errBody{Error: "no such knowledge-base endpoint: " + r.Method + " " + r.URL.Path})
 	})

@@ -38,7 +38,8 @@ type Config struct {
 type Knowledge struct {
 	// NoAnswer is what the text channel says when the FAQ has no answer.
 	NoAnswer string `yaml:"no_answer"`
-	// ImportIfEmpty loads files.faq into Redis when Redis holds no FAQ yet.
+	// ImportIfEmpty loads files.faq and files.lexicon into Redis when Redis
+	// holds none yet.
 	ImportIfEmpty bool `yaml:"import_if_empty"`
 }
 

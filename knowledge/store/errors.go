@@ -49,13 +49,20 @@ func invalidf(field, format string, a ...any) error {
 	return &InputError{Field: field, Msg: fmt.Sprintf(format, a...)}
 }
 
-// InputError names the request field that was wrong.
+// InputError names the request field that was wrong. Err, when set, is
+// the underlying error (e.g. knowledge.ErrInvalidLexicon), matched too.
 type InputError struct {
 	Field string
 	Msg   string
+	Err   error
 }
 
 func (e *InputError) Error() string { return fmt.Sprintf("field %s: %s", e.Field, e.Msg) }
 
-// Unwrap lets errors.Is match ErrInvalid.
-func (e *InputError) Unwrap() error { return ErrInvalid }
+// Unwrap lets errors.Is match ErrInvalid and the underlying error.
+func (e *InputError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalid, e.Err}
+	}
+	return []error{ErrInvalid}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,7 +51,9 @@ type Live struct {
 	mu      sync.Mutex // serialises reloads
 	print   uint64     // fingerprint of the set served
 	loaded  bool
-	swapped chan struct{} // closed and replaced on every swap (for waiters)
+	lexVer  int                // version of the stored tables served; 0: the file's
+	lex     *knowledge.Lexicon // the stored tables of lexVer
+	swapped chan struct{}      // closed and replaced on every swap (for waiters)
 }
 
 // NewLive returns a Live updating h from s.
@@ -91,6 +94,12 @@ func (l *Live) Reload(ctx context.Context, calibrate bool) (changed bool, err er
 	if err != nil {
 		return false, fmt.Errorf("reload faq index: %w", err)
 	}
+	lex, lexVer, err := l.lexicon(ctx)
+	if err != nil {
+		return false, fmt.Errorf("reload faq index: %w", err)
+	}
+	newLex := lexVer != l.lexVer
+	calibrate = calibrate || (newLex && l.loaded) // other words, other signals
 	fp := fingerprint(entries)
 	if l.loaded && fp == l.print && !calibrate {
 		return false, nil
@@ -100,22 +109,55 @@ func (l *Live) Reload(ctx context.Context, calibrate bool) (changed bool, err er
 		c := cur.Calibration()
 		opt.Calibration = &c
 	}
-	ix, err := knowledge.Build(entries, l.opt.Lexicon, opt)
+	ix, err := knowledge.Build(entries, lex, opt)
 	if err != nil {
 		return false, fmt.Errorf("reload faq index: %w", err)
 	}
 	l.h.Swap(ix)
-	changed = !l.loaded || fp != l.print
+	changed = !l.loaded || fp != l.print || newLex
 	l.print, l.loaded = fp, true
+	if newLex {
+		l.log.Info("faq search tables changed", "version", lexVer)
+	}
+	l.lexVer, l.lex = lexVer, lex
 	close(l.swapped)
 	l.swapped = make(chan struct{})
 	l.log.Info("faq index swapped", "entries", ix.Len(), "calibrated", opt.Calibration == nil)
 	return changed, nil
 }
 
-// SetLexicon replaces the synonym and concept table (after an editor changed
-// configs/kb-lexicon.yaml) and rebuilds the index with it, recalibrated. An
-// invalid lexicon is refused and the served index stays.
+// lexicon returns the search tables to build with: the stored ones
+// (Store.PutLexicon) when Redis has any, else the file's (LiveOptions).
+// Stored tables that do not decode (written by hand around the store) are
+// logged and the ones served are kept. Called under l.mu.
+func (l *Live) lexicon(ctx context.Context) (*knowledge.Lexicon, int, error) {
+	cur, err := l.s.rdb.HGet(ctx, l.s.k.lexicon(), fCur).Int()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return l.opt.Lexicon, 0, nil
+	case err != nil:
+		return nil, 0, fmt.Errorf("read lexicon: %w", err)
+	case cur == l.lexVer && l.lex != nil:
+		return l.lex, cur, nil
+	}
+	rec, err := l.s.lexiconVersion(ctx, l.s.rdb, cur)
+	if err != nil {
+		return nil, 0, err
+	}
+	lx, err := knowledge.DecodeLexicon(strings.NewReader(rec.YAML))
+	if err != nil {
+		l.log.Error("stored faq search tables do not decode; serving the previous ones", "version", cur, "err", err)
+		if l.lexVer == 0 {
+			return l.opt.Lexicon, 0, nil
+		}
+		return l.lex, l.lexVer, nil
+	}
+	return lx, cur, nil
+}
+
+// SetLexicon replaces the file's synonym and concept table (used while
+// Redis holds no stored tables) and rebuilds the index with it,
+// recalibrated. An invalid lexicon is refused and the served index stays.
 func (l *Live) SetLexicon(ctx context.Context, lx *knowledge.Lexicon) error {
 	if lx == nil {
 		lx = &knowledge.Lexicon{}
