@@ -47,6 +47,11 @@ func TestSearchCases(t *testing.T) {
 		{"out of KB 2", "演唱会门票哪里买", ""},
 		{"outside: emergency", "楼下的饭店失火了，燃气罐可能要炸", ""},
 		{"outside concept in a side clause only", "社保卡丢了怎么补办，还有昨天路上出了车祸的事回头再问", "kb-004"},
+		{"uncovered matter asked", "宽带报装要不要物业证明", ""},
+		{"uncovered matter asked 2", "狂犬疫苗在哪打", ""},
+		{"uncovered word as context: where", "在景区买到假货了怎么投诉", "kb-070"},
+		{"uncovered word as context: who sold the card", "旅行社办的预付卡不退钱", "kb-072"},
+		{"uncovered word as context: when", "试用期单位不给交社保怎么办", "kb-024"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
