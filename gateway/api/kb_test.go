@@ -64,6 +64,26 @@ type step struct {
 	want    []string // substrings of the response body
 }
 
+// run does the steps in order: the status must match (else the test
+// stops), the ETag when the step names one, and the body must hold each want.
+func (f *kbFixture) run(t *testing.T, steps []step) {
+	t.Helper()
+	for _, s := range steps {
+		code, hdr, body := f.do(t, s)
+		if code != s.status {
+			t.Fatalf("%s: status %d, want %d: %s", s.name, code, s.status, body)
+		}
+		if s.etag != "" && hdr.Get("ETag") != s.etag {
+			t.Errorf("%s: ETag %q, want %s", s.name, hdr.Get("ETag"), s.etag)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: body lacks %s: %s", s.name, w, body)
+			}
+		}
+	}
+}
+
 func (f *kbFixture) do(t *testing.T, s step) (int, http.Header, string) {
 	t.Helper()
 	var body io.Reader
@@ -137,20 +157,7 @@ func TestKBEditorWorkflow(t *testing.T) {
 		{"tasks", "GET", "/api/v1/kb/tasks?department=人力资源和社会保障", "wang", "", "", "", 200, "", []string{"政策已调整"}},
 		{"unknown endpoint", "GET", "/api/v1/kb/nothing", "wang", "", "", "", 404, "", nil},
 	}
-	for _, s := range steps {
-		code, hdr, body := f.do(t, s)
-		if code != s.status {
-			t.Fatalf("%s: status %d, want %d: %s", s.name, code, s.status, body)
-		}
-		if s.etag != "" && hdr.Get("ETag") != s.etag {
-			t.Errorf("%s: ETag %q, want %s", s.name, hdr.Get("ETag"), s.etag)
-		}
-		for _, w := range s.want {
-			if !strings.Contains(body, w) {
-				t.Errorf("%s: body lacks %s: %s", s.name, w, body)
-			}
-		}
-	}
+	f.run(t, steps)
 }
 
 func TestKBTryAskStats(t *testing.T) {
@@ -171,17 +178,7 @@ func TestKBTryAskStats(t *testing.T) {
 		{"bad n", "GET", "/api/v1/kb/stats/unanswered?n=0", "wang", "", "", "", 400, "", []string{`"field":"n"`}},
 		{"bad days", "GET", "/api/v1/kb/stats/unanswered?days=9999", "wang", "", "", "", 400, "", []string{`"field":"days"`}},
 	}
-	for _, s := range steps {
-		code, _, body := f.do(t, s)
-		if code != s.status {
-			t.Fatalf("%s: status %d, want %d: %s", s.name, code, s.status, body)
-		}
-		for _, w := range s.want {
-			if !strings.Contains(body, w) {
-				t.Errorf("%s: body lacks %s: %s", s.name, w, body)
-			}
-		}
-	}
+	f.run(t, steps)
 	// No answer: the configured suggestion, recorded for 高频问题梳理.
 	for range 2 {
 		rec := httptest.NewRecorder()
