@@ -12,21 +12,25 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.945, 0.97},
+	{"testdata/kb-dev.tsv", 0.95, 0.99},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.915, 0.955},
+	{"testdata/kb-extra.tsv", 0.925, 0.965},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
-	{"testdata/kb-holdout.tsv", 0.865, 0.875},
+	{"testdata/kb-holdout.tsv", 0.85, 0.865},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.755, 0.815},
+	{"testdata/kb-fresh.tsv", 0.755, 0.84},
 	// Written before round 4 (dropped) was run on it, 30% "none".
 	{"testdata/kb-fresh2.tsv", 0.665, 0.725},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
-	{"testdata/kb-fresh3.tsv", 0.855, 0.915},
+	{"testdata/kb-fresh3.tsv", 0.875, 0.935},
 	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
-	{"testdata/kb-fresh4.tsv", 0.88, 0.935},
+	{"testdata/kb-fresh4.tsv", 0.915, 0.94},
+	// Written blind before round 8 was run on them, 12% "none"; harder
+	// than every earlier set.
+	{"testdata/kb-fresh5.tsv", 0.78, 0.87},
+	{"testdata/kb-fresh6.tsv", 0.815, 0.875},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable

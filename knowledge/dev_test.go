@@ -31,6 +31,8 @@ var evalSets = []struct {
 	{"kb-fresh2", "testdata/kb-fresh2.tsv", -1},
 	{"kb-fresh3", "testdata/kb-fresh3.tsv", -1},
 	{"kb-fresh4", "testdata/kb-fresh4.tsv", -1},
+	{"kb-fresh5", "testdata/kb-fresh5.tsv", -1},
+	{"kb-fresh6", "testdata/kb-fresh6.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.

@@ -182,10 +182,12 @@ type compiledLexicon struct {
 	concepts *matcher // value = concept index
 	cons     []Concept
 	light    map[rune]bool
+	// words is the general-language word table (words.go).
+	words *wordTable
 }
 
 func (lx *Lexicon) compile() *compiledLexicon {
-	c := &compiledLexicon{cons: lx.Concepts, light: map[rune]bool{}}
+	c := &compiledLexicon{cons: lx.Concepts, light: map[rune]bool{}, words: generalWords()}
 	for _, r := range normalize(lx.LightChars) {
 		if isCJK(r) {
 			c.light[r] = true

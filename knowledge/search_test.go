@@ -52,6 +52,8 @@ func TestSearchCases(t *testing.T) {
 		{"uncovered word as context: where", "在景区买到假货了怎么投诉", "kb-070"},
 		{"uncovered word as context: who sold the card", "旅行社办的预付卡不退钱", "kb-072"},
 		{"uncovered word as context: when", "试用期单位不给交社保怎么办", "kb-024"},
+		// 里水 (家里|水费) is no word: it must not tie the question to 家里水压太低.
+		{"bigram across a word boundary", "家里水费好久没交了在哪交", "kb-057"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,9 @@ type feature struct {
 	// ask: found in the asking clause of a query — the clause of highest
 	// weight, the last one on a tie (callers ask at the end).
 	ask bool
+	// rate is the query bigram's word rate (see words.go), already in w;
+	// 0 when not computed (entries, concepts, tokens).
+	rate float32
 }
 
 // Clause weights of a query: the clause that asks weighs more, a side
@@ -122,7 +125,7 @@ func (lx *compiledLexicon) features(text string, query bool) []feature {
 	var out []feature
 	for i, c := range cs {
 		n := len(out)
-		out = lx.clauseFeatures(out, c)
+		out = lx.clauseFeatures(out, c, query)
 		if i == ask {
 			for j := n; j < len(out); j++ {
 				out[j].ask = true
@@ -132,8 +135,13 @@ func (lx *compiledLexicon) features(text string, query bool) []feature {
 	return out
 }
 
-func (lx *compiledLexicon) clauseFeatures(out []feature, c clause) []feature {
+func (lx *compiledLexicon) clauseFeatures(out []feature, c clause, query bool) []feature {
 	rs := c.rs
+	var word []int32
+	var wordIDF []float32
+	if query && lx.words != nil {
+		word, wordIDF = lx.splitWords(rs)
+	}
 	// Concepts are found before fillers are cut, so a trigger may hold one.
 	for i := 0; i < len(rs); {
 		if n, v, ok := lx.concepts.at(rs, i); ok {
@@ -181,6 +189,13 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, c clause) []feature {
 		if isCJK(r) {
 			if i+1 < len(rs) && !cut[i+1] && isCJK(rs[i+1]) {
 				f := feature{key: string(rs[i : i+2]), kind: fBigram, w: c.w}
+				if word != nil {
+					f.rate = boundaryRate
+					if word[i] == word[i+1] {
+						f.rate = wordRate(wordIDF[word[i]])
+					}
+					f.w *= f.rate
+				}
 				if a, b := syllable(r), syllable(rs[i+1]); a != 0 && b != 0 {
 					f.pyA = uint64(r)<<16 | uint64(b)
 					f.pyB = 1<<62 | uint64(a)<<32 | uint64(rs[i+1])
