@@ -12,25 +12,25 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.95, 0.99},
+	{"testdata/kb-dev.tsv", 0.95, 0.985},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.925, 0.965},
+	{"testdata/kb-extra.tsv", 0.96, 0.97},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
-	{"testdata/kb-holdout.tsv", 0.85, 0.865},
+	{"testdata/kb-holdout.tsv", 0.85, 0.86},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.755, 0.84},
+	{"testdata/kb-fresh.tsv", 0.795, 0.84},
 	// Written before round 4 (dropped) was run on it, 30% "none".
-	{"testdata/kb-fresh2.tsv", 0.665, 0.725},
+	{"testdata/kb-fresh2.tsv", 0.695, 0.74},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
-	{"testdata/kb-fresh3.tsv", 0.875, 0.935},
+	{"testdata/kb-fresh3.tsv", 0.935, 0.97},
 	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
-	{"testdata/kb-fresh4.tsv", 0.915, 0.94},
+	{"testdata/kb-fresh4.tsv", 0.935, 0.96},
 	// Written blind before round 8 was run on them, 12% "none"; harder
 	// than every earlier set.
-	{"testdata/kb-fresh5.tsv", 0.78, 0.87},
-	{"testdata/kb-fresh6.tsv", 0.815, 0.875},
+	{"testdata/kb-fresh5.tsv", 0.835, 0.905},
+	{"testdata/kb-fresh6.tsv", 0.885, 0.91},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable

@@ -30,20 +30,26 @@ func (s Status) Valid() bool {
 
 // Entry is one 一问一答 FAQ entry.
 type Entry struct {
-	ID               string     `yaml:"id" json:"id"`
-	Department       string     `yaml:"department" json:"department"`
-	Title            string     `yaml:"title" json:"title"` // 标准问
-	SimilarQuestions []string   `yaml:"similar_questions,omitempty" json:"similar_questions,omitempty"`
-	Answer           string     `yaml:"answer" json:"answer"`
-	Keywords         []string   `yaml:"keywords,omitempty" json:"keywords,omitempty"`
-	ValidFrom        *time.Time `yaml:"valid_from,omitempty" json:"valid_from,omitempty"`
-	ValidUntil       *time.Time `yaml:"valid_until,omitempty" json:"valid_until,omitempty"`
-	Status           Status     `yaml:"status,omitempty" json:"status"`
-	Version          int        `yaml:"version,omitempty" json:"version"`
-	Author           string     `yaml:"author,omitempty" json:"author,omitempty"`
-	Reviewer         string     `yaml:"reviewer,omitempty" json:"reviewer,omitempty"`
-	CreatedAt        *time.Time `yaml:"created_at,omitempty" json:"created_at,omitempty"`
-	UpdatedAt        *time.Time `yaml:"updated_at,omitempty" json:"updated_at,omitempty"`
+	ID               string   `yaml:"id" json:"id"`
+	Department       string   `yaml:"department" json:"department"`
+	Title            string   `yaml:"title" json:"title"` // 标准问
+	SimilarQuestions []string `yaml:"similar_questions,omitempty" json:"similar_questions,omitempty"`
+	// CallerQuestions (来电问法) are questions callers asked that this
+	// entry answers, as they said them: editors add them from the
+	// unanswered-question statistics and agents' feedback. Searched with
+	// less weight than similar questions (they carry the caller's story
+	// too), never shown or read out.
+	CallerQuestions []string   `yaml:"caller_questions,omitempty" json:"caller_questions,omitempty"`
+	Answer          string     `yaml:"answer" json:"answer"`
+	Keywords        []string   `yaml:"keywords,omitempty" json:"keywords,omitempty"`
+	ValidFrom       *time.Time `yaml:"valid_from,omitempty" json:"valid_from,omitempty"`
+	ValidUntil      *time.Time `yaml:"valid_until,omitempty" json:"valid_until,omitempty"`
+	Status          Status     `yaml:"status,omitempty" json:"status"`
+	Version         int        `yaml:"version,omitempty" json:"version"`
+	Author          string     `yaml:"author,omitempty" json:"author,omitempty"`
+	Reviewer        string     `yaml:"reviewer,omitempty" json:"reviewer,omitempty"`
+	CreatedAt       *time.Time `yaml:"created_at,omitempty" json:"created_at,omitempty"`
+	UpdatedAt       *time.Time `yaml:"updated_at,omitempty" json:"updated_at,omitempty"`
 }
 
 // Limits on entry fields; they keep one entry speakable on the phone and the
@@ -53,6 +59,7 @@ const (
 	MaxAnswerRunes   = 2000
 	MaxQuestionRunes = 100
 	MaxSimilar       = 50
+	MaxCallerQs      = 200
 	MaxKeywords      = 30
 	MaxKeywordRunes  = 20
 )
@@ -110,6 +117,14 @@ func (e *Entry) Validate() error {
 	for i, q := range e.SimilarQuestions {
 		if err := checkText(q, MaxQuestionRunes); err != "" {
 			return bad(fmt.Sprintf("similar_questions[%d]", i), "%s", err)
+		}
+	}
+	if len(e.CallerQuestions) > MaxCallerQs {
+		return bad("caller_questions", "has %d items, max %d", len(e.CallerQuestions), MaxCallerQs)
+	}
+	for i, q := range e.CallerQuestions {
+		if err := checkText(q, MaxQuestionRunes); err != "" {
+			return bad(fmt.Sprintf("caller_questions[%d]", i), "%s", err)
 		}
 	}
 	if len(e.Keywords) > MaxKeywords {

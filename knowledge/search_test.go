@@ -109,6 +109,33 @@ func TestSearchOnlyPublished(t *testing.T) {
 	}
 }
 
+// A caller question finds its entry, but weighs less than an editor's
+// similar question saying the same: callers tell their story too.
+func TestCallerQuestions(t *testing.T) {
+	entries := []Entry{
+		{ID: "edited", Department: "d", Title: "失业保险金怎么申领", SimilarQuestions: []string{"厂子倒闭了没活干每月能领钱吗"},
+			Answer: "携带身份证到社保经办机构申领。", Status: StatusPublished, Version: 1},
+		{ID: "asked", Department: "d", Title: "灵活就业人员怎样参保", CallerQuestions: []string{"厂子倒闭了没活干每月能领钱吗", "自己跑外卖想交养老保险"},
+			Answer: "以个人身份到社保经办机构办理参保登记。", Status: StatusPublished, Version: 1},
+		{ID: "other", Department: "d", Title: "公积金怎么提取", Answer: "到公积金中心办理。", Status: StatusPublished, Version: 1},
+	}
+	ix, err := Build(entries, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := ix.Search("厂子倒闭了没活干，每月能领钱吗", 3).Hits; len(h) < 2 || h[0].ID != "edited" || h[1].ID != "asked" {
+		t.Errorf("same words in a similar question and a caller question: hits %+v, want edited before asked", h)
+	}
+	if h := ix.Search("跑外卖的养老保险咋交", 3).Hits; len(h) == 0 || h[0].ID != "asked" {
+		t.Errorf("words only in a caller question: hits %+v, want asked first", h)
+	}
+	// Not a question of the entry: the entry's fit is the editors' title.
+	e := ix.byID["asked"]
+	if n := len(ix.questions[e]); n != 1 {
+		t.Errorf("entry with caller questions has %d questions for fit, want 1 (the title)", n)
+	}
+}
+
 func TestSearchEdgeCases(t *testing.T) {
 	ix := sampleIndex(t)
 	for _, q := range []string{"", "   ", "？？？", "a", strings.Repeat("社保", 5000), "\xff\xfe", "12345"} {

@@ -254,6 +254,7 @@ type entryInput struct {
 	Department       string     `json:"department"`
 	Title            string     `json:"title"`
 	SimilarQuestions []string   `json:"similar_questions"`
+	CallerQuestions  []string   `json:"caller_questions"`
 	Answer           string     `json:"answer"`
 	Keywords         []string   `json:"keywords"`
 	ValidFrom        *time.Time `json:"valid_from"`
@@ -264,7 +265,7 @@ type entryInput struct {
 
 func (in entryInput) entry() knowledge.Entry {
 	return knowledge.Entry{ID: in.ID, Department: in.Department, Title: in.Title, SimilarQuestions: in.SimilarQuestions,
-		Answer: in.Answer, Keywords: in.Keywords, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil}
+		CallerQuestions: in.CallerQuestions, Answer: in.Answer, Keywords: in.Keywords, ValidFrom: in.ValidFrom, ValidUntil: in.ValidUntil}
 }
 
 func writeRecord(w http.ResponseWriter, code int, rec store.Record) {

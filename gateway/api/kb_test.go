@@ -117,6 +117,9 @@ const newEntry = `{"id":"kb-900","department":"市场监管","title":"预付卡�
 func TestKBEditorWorkflow(t *testing.T) {
 	f := newKBFixture(t)
 	edited := strings.Replace(newEntry, "请保留凭证", "请保留合同和付款凭证", 1)
+	// An editor files a caller's words under the entry (from the unanswered questions).
+	edited = strings.Replace(edited, `"keywords"`, `"caller_questions":["健身房老板跑了卡里的钱咋要回来"],"keywords"`, 1)
+	emptyAsked := strings.Replace(edited, "健身房老板跑了卡里的钱咋要回来", " ", 1)
 	steps := []step{
 		{"no identity", "POST", "/api/v1/kb/entries", "", "", "", newEntry, 401, "", []string{HeaderUser}},
 		{"unknown role", "POST", "/api/v1/kb/entries", "wang", "boss", "", newEntry, 403, "", nil},
@@ -130,7 +133,8 @@ func TestKBEditorWorkflow(t *testing.T) {
 		{"unknown id", "GET", "/api/v1/kb/entries/kb-999", "wang", "", "", "", 404, "", nil},
 		{"edit without version", "PUT", "/api/v1/kb/entries/kb-900", "zhao", "", "", edited, 428, "", []string{"If-Match"}},
 		{"bad If-Match", "PUT", "/api/v1/kb/entries/kb-900", "zhao", "", `"abc"`, edited, 400, "", []string{`"field":"If-Match"`}},
-		{"edit", "PUT", "/api/v1/kb/entries/kb-900", "zhao", "", `"1"`, edited, 200, `"2"`, []string{"合同"}},
+		{"empty caller question", "PUT", "/api/v1/kb/entries/kb-900", "zhao", "", `"1"`, emptyAsked, 400, "", []string{`"field":"caller_questions[0]"`}},
+		{"edit", "PUT", "/api/v1/kb/entries/kb-900", "zhao", "", `"1"`, edited, 200, `"2"`, []string{"合同", `"caller_questions":["健身房老板跑了卡里的钱咋要回来"]`}},
 		{"stale If-Match", "PUT", "/api/v1/kb/entries/kb-900", "wang", "", `"1"`, newEntry, 412, `"2"`, []string{`"current"`, `"version":2`}},
 		{"stale body version", "PUT", "/api/v1/kb/entries/kb-900", "wang", "", "", strings.Replace(newEntry, "{", `{"version":1,`, 1), 409, `"2"`, []string{`"current"`, "合同"}},
 		{"approve a draft", "POST", "/api/v1/kb/entries/kb-900/approve", "li", "reviewer", "", "", 409, "", []string{"draft"}},

@@ -353,6 +353,7 @@ func content(dst *knowledge.Entry, src knowledge.Entry) {
 	dst.Department = strings.TrimSpace(src.Department)
 	dst.Title = src.Title
 	dst.SimilarQuestions = slices.Clone(src.SimilarQuestions)
+	dst.CallerQuestions = slices.Clone(src.CallerQuestions)
 	dst.Answer = src.Answer
 	dst.Keywords = slices.Clone(src.Keywords)
 	dst.ValidFrom = src.ValidFrom

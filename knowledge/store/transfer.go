@@ -86,6 +86,7 @@ func diffFields(a, b knowledge.Entry) []string {
 	add(strings.TrimSpace(a.Department) == b.Department, "department")
 	add(a.Title == b.Title, "title")
 	add(slices.Equal(a.SimilarQuestions, b.SimilarQuestions), "similar_questions")
+	add(slices.Equal(a.CallerQuestions, b.CallerQuestions), "caller_questions")
 	add(a.Answer == b.Answer, "answer")
 	add(slices.Equal(a.Keywords, b.Keywords), "keywords")
 	add(eqTime(a.ValidFrom, b.ValidFrom), "valid_from")

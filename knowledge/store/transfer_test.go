@@ -119,6 +119,11 @@ func TestImportDiff(t *testing.T) {
 	if rep, _ := s.Import(ctx, []knowledge.Entry{sample("d-2")}, ImportOptions{DryRun: true}); fmt.Sprint(rep.Fields) != "map[d-2:[answer]]" {
 		t.Errorf("changed fields = %v, want d-2: answer", rep.Fields)
 	}
+	asked := changed
+	asked.CallerQuestions = []string{"单位不给交社保咋办"}
+	if rep, _ := s.Import(ctx, []knowledge.Entry{asked}, ImportOptions{DryRun: true}); fmt.Sprint(rep.Fields) != "map[d-2:[caller_questions]]" {
+		t.Errorf("changed fields = %v, want d-2: caller_questions", rep.Fields)
+	}
 	// After the real import: d-2 serves the new answer as version 2, the old
 	// version archived; d-3 is a draft, not served.
 	r, _ := s.Get(ctx, "d-2")
