@@ -31,6 +31,10 @@ var accuracyFloors = []struct {
 	// than every earlier set.
 	{"testdata/kb-fresh5.tsv", 0.835, 0.905},
 	{"testdata/kb-fresh6.tsv", 0.885, 0.91},
+	// Written after round 8 was made, in kb-dev's style and mix (the
+	// writers saw kb-dev and the FAQ only), 10% "none".
+	{"testdata/kb-fresh7.tsv", 0.87, 0.94},
+	{"testdata/kb-fresh8.tsv", 0.87, 0.94},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable

@@ -33,6 +33,8 @@ var evalSets = []struct {
 	{"kb-fresh4", "testdata/kb-fresh4.tsv", -1},
 	{"kb-fresh5", "testdata/kb-fresh5.tsv", -1},
 	{"kb-fresh6", "testdata/kb-fresh6.tsv", -1},
+	{"kb-fresh7", "testdata/kb-fresh7.tsv", -1},
+	{"kb-fresh8", "testdata/kb-fresh8.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.
