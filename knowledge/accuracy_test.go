@@ -12,29 +12,29 @@ var accuracyFloors = []struct {
 	file       string
 	top1, top3 float64
 }{
-	{"testdata/kb-dev.tsv", 0.95, 0.985},
+	{"testdata/kb-dev.tsv", 0.96, 0.99},
 	// Questions written for the project's own tests, never used to tune.
-	{"testdata/kb-extra.tsv", 0.96, 0.97},
+	{"testdata/kb-extra.tsv", 0.965, 0.975},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
-	{"testdata/kb-holdout.tsv", 0.85, 0.86},
+	{"testdata/kb-holdout.tsv", 0.87, 0.875},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.795, 0.84},
+	{"testdata/kb-fresh.tsv", 0.805, 0.855},
 	// Written before round 4 (dropped) was run on it, 30% "none".
-	{"testdata/kb-fresh2.tsv", 0.695, 0.74},
+	{"testdata/kb-fresh2.tsv", 0.725, 0.77},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
 	{"testdata/kb-fresh3.tsv", 0.935, 0.97},
 	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
-	{"testdata/kb-fresh4.tsv", 0.935, 0.96},
+	{"testdata/kb-fresh4.tsv", 0.96, 0.985},
 	// Written blind before round 8 was run on them, 12% "none"; harder
 	// than every earlier set.
-	{"testdata/kb-fresh5.tsv", 0.835, 0.905},
-	{"testdata/kb-fresh6.tsv", 0.885, 0.91},
+	{"testdata/kb-fresh5.tsv", 0.85, 0.92},
+	{"testdata/kb-fresh6.tsv", 0.9, 0.925},
 	// Written after round 8 was made, in kb-dev's style and mix (the
 	// writers saw kb-dev and the FAQ only), 10% "none".
-	{"testdata/kb-fresh7.tsv", 0.87, 0.94},
-	{"testdata/kb-fresh8.tsv", 0.87, 0.94},
+	{"testdata/kb-fresh7.tsv", 0.88, 0.95},
+	{"testdata/kb-fresh8.tsv", 0.885, 0.955},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable

@@ -22,13 +22,20 @@ type ConceptKind string
 // for 119/120/110): a question about it gets no FAQ answer unless an entry
 // itself carries the concept. An uncovered topic is a matter the FAQ has
 // no entry for (婚假, 疫苗, 宽带): the same rule, but the caller is offered
-// an agent rather than sent elsewhere.
+// an agent rather than sent elsewhere. An uncovered ask is something callers
+// want done with the FAQ's own things that no answer covers (加急, 改密码,
+// 涨多少, 约考): said in the asking clause, it refuses even when the caller
+// names what the best entry is about, since that is where it is always said.
 const (
-	KindAction    ConceptKind = "action"
-	KindTopic     ConceptKind = "topic"
-	KindOutside   ConceptKind = "outside"
-	KindUncovered ConceptKind = "uncovered"
+	KindAction       ConceptKind = "action"
+	KindTopic        ConceptKind = "topic"
+	KindOutside      ConceptKind = "outside"
+	KindUncovered    ConceptKind = "uncovered"
+	KindUncoveredAsk ConceptKind = "uncovered_ask"
 )
+
+// uncovered reports whether the kind names something the FAQ does not answer.
+func (k ConceptKind) uncovered() bool { return k == KindUncovered || k == KindUncoveredAsk }
 
 // Concept is an editor-maintained concept: any trigger in a question (or in
 // an entry's title, similar questions or keywords) means the concept is there,
@@ -154,8 +161,8 @@ func (lx *Lexicon) Validate() error {
 			return bad("concepts[%d] %s: duplicate name", i, c.Name)
 		}
 		names[c.Name] = true
-		if c.Kind != KindAction && c.Kind != KindTopic && c.Kind != KindOutside && c.Kind != KindUncovered {
-			return bad("concepts[%d] %s: kind %q must be action, topic, outside or uncovered", i, c.Name, c.Kind)
+		if c.Kind != KindAction && c.Kind != KindTopic && c.Kind != KindOutside && !c.Kind.uncovered() {
+			return bad("concepts[%d] %s: kind %q must be action, topic, outside, uncovered or uncovered_ask", i, c.Name, c.Kind)
 		}
 		if c.Weight < 0 || c.Weight > 10 {
 			return bad("concepts[%d] %s: weight %v out of [0,10]", i, c.Name, c.Weight)
@@ -221,7 +228,7 @@ func (lx *Lexicon) compile() *compiledLexicon {
 	for i, con := range lx.Concepts {
 		// A concept's name is a trigger too, except an uncovered one's: it
 		// names a group of matters (疫苗接种), a word an entry may well say.
-		if con.Kind != KindUncovered {
+		if !con.Kind.uncovered() {
 			words = append(words, normalize(con.Name))
 			vals = append(vals, i)
 		}

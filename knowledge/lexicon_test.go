@@ -25,7 +25,7 @@ func TestDecodeLexiconErrors(t *testing.T) {
 		{"empty variant", "synonyms:\n  社保: [\"\"]\n", "synonyms[社保]"},
 		{"self variant", "synonyms:\n  社保: [社保]\n", "equals the canonical"},
 		{"two owners", "synonyms:\n  社保: [设保]\n  医保: [设保]\n", "listed under"},
-		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\" must be action, topic, outside or uncovered"},
+		{"bad kind", "concepts:\n  - name: 退费\n    kind: verb\n    triggers: [退钱]\n", "kind \"verb\" must be action, topic, outside, uncovered or uncovered_ask"},
 		{"no triggers", "concepts:\n  - name: 退费\n    kind: action\n", "no triggers"},
 		{"duplicate", "concepts:\n  - {name: a, kind: topic, triggers: [x]}\n  - {name: a, kind: topic, triggers: [y]}\n", "duplicate name"},
 		{"weight", "concepts:\n  - {name: a, kind: topic, weight: 99, triggers: [x]}\n", "weight"},
@@ -157,7 +157,38 @@ func TestUncoveredConcept(t *testing.T) {
 		}
 	}
 	bad := "concepts:\n  - {name: a, kind: elsewhere, triggers: [x]}\n"
-	if _, err := DecodeLexicon(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "action, topic, outside or uncovered") {
+	if _, err := DecodeLexicon(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "action, topic, outside, uncovered or uncovered_ask") {
 		t.Fatalf("bad kind: %v", err)
+	}
+}
+
+// An uncovered ask is said with the FAQ's own things: naming what the best
+// entry is about does not make it context, as it does for a matter.
+func TestUncoveredAsk(t *testing.T) {
+	entries := []Entry{
+		{ID: "r-1", Department: "公安", Title: "居住证怎么办理？", Answer: "带身份证和居住证明到派出所申请。", SimilarQuestions: []string{"暂住证在哪办"}, Keywords: []string{"居住证"}},
+		{ID: "s-1", Department: "人社", Title: "社保卡丢了怎么补办？", Answer: "先挂失再到网点补办。", SimilarQuestions: []string{"社保卡找不到了"}, Keywords: []string{"社保卡"}},
+	}
+	publish(entries)
+	for _, tt := range []struct {
+		kind      ConceptKind
+		q         string
+		want      string
+		uncovered string
+	}{
+		{KindUncovered, "居住证怎么办理，能加急吗", "r-1", ""}, // as a matter: the caller names the entry's thing
+		{KindUncoveredAsk, "居住证怎么办理，能加急吗", "", "加急办理"},
+		{KindUncoveredAsk, "社保卡丢了怎么补办", "s-1", ""},
+		// Said in a side clause, not asked.
+		{KindUncoveredAsk, "居住证怎么办理？加急的事回头再问", "r-1", ""},
+	} {
+		lex := &Lexicon{SideMarkers: []string{"回头再问"}, Concepts: []Concept{{Name: "加急办理", Kind: tt.kind, Triggers: []string{"加急", "急着用"}}}}
+		ix, err := Build(entries, lex, Options{Calibration: &defaultCalibration})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := ix.Search(tt.q, 3); answered(r) != tt.want || r.Uncovered != tt.uncovered {
+			t.Errorf("%s (%s): got %q uncovered %q, want %q uncovered %q", tt.q, tt.kind, answered(r), r.Uncovered, tt.want, tt.uncovered)
+		}
 	}
 }

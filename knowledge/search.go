@@ -48,8 +48,10 @@ type query struct {
 	actions []int   // in clauses that are not side topics
 	topics  []int   // topic and outside concepts
 	outside []int   // outside concepts
-	uncov   []int   // uncovered concepts
-	ids     []int32 // see sortedIDs
+	uncov   []int   // uncovered concepts (matters and asks) in the asking clause
+	// uncovAsk: one of them is an uncovered ask (KindUncoveredAsk)
+	uncovAsk bool
+	ids      []int32 // see sortedIDs
 }
 
 func (ix *Index) prepare(text string) query {
@@ -102,7 +104,7 @@ func (ix *Index) prepare(text string) query {
 				case KindOutside:
 					q.outside = appendUniq(q.outside, f.con)
 					q.topics = appendUniq(q.topics, f.con)
-				case KindUncovered:
+				case KindUncovered, KindUncoveredAsk:
 					q.topics = appendUniq(q.topics, f.con)
 				default:
 					q.topics = appendUniq(q.topics, f.con)
@@ -120,8 +122,9 @@ func (ix *Index) prepare(text string) query {
 	// about: 路灯 in "反映的路灯的事…还能查进度不" is the story of a
 	// question about the work order, which the FAQ answers.
 	for _, qf := range q.feats {
-		if qf.f.kind == fConcept && qf.f.ask && ix.lex.cons[qf.f.con].Kind == KindUncovered {
+		if qf.f.kind == fConcept && qf.f.ask && ix.lex.cons[qf.f.con].Kind.uncovered() {
 			q.uncov = appendUniq(q.uncov, qf.f.con)
+			q.uncovAsk = q.uncovAsk || ix.lex.cons[qf.f.con].Kind == KindUncoveredAsk
 		}
 	}
 	return q
@@ -488,7 +491,7 @@ func (ix *Index) Search(text string, k int) Result {
 		res.NoAnswer = true
 		res.Outside = ix.lex.cons[q.outside[0]].Name
 	}
-	if len(q.uncov) > 0 && sg.Fit < uncoveredFit && agreement(q.uncov, ix.topics[top[0].e]) < 1 {
+	if len(q.uncov) > 0 && (sg.Fit < uncoveredFit || q.uncovAsk) && agreement(q.uncov, ix.topics[top[0].e]) < 1 {
 		// A matter the editors say the FAQ does not cover, and the caller
 		// does not say what the best entry is about: an agent answers it,
 		// not the nearest entry. When the caller does say it (在景区买到
