@@ -190,7 +190,14 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 					if fw >= fwKeyword {
 						cons[f.con] = true
 					} else {
-						continue // concepts come from the questions, not the answer
+						// Concepts come from the questions, not the answer,
+						// except what the FAQ is said not to answer: an answer
+						// (or a caller question) that says 加急 covers it, and
+						// the ask must not refuse the questions it answers.
+						if lx.cons[f.con].Kind.uncovered() {
+							cons[f.con] = true
+						}
+						continue
 					}
 				}
 				ef := feats[f.key]

@@ -167,7 +167,7 @@ func TestUncoveredConcept(t *testing.T) {
 func TestUncoveredAsk(t *testing.T) {
 	entries := []Entry{
 		{ID: "r-1", Department: "公安", Title: "居住证怎么办理？", Answer: "带身份证和居住证明到派出所申请。", SimilarQuestions: []string{"暂住证在哪办"}, Keywords: []string{"居住证"}},
-		{ID: "s-1", Department: "人社", Title: "社保卡丢了怎么补办？", Answer: "先挂失再到网点补办。", SimilarQuestions: []string{"社保卡找不到了"}, Keywords: []string{"社保卡"}},
+		{ID: "s-1", Department: "人社", Title: "社保卡丢了怎么补办？", Answer: "先挂失再到网点补办；急着用的可申请加急制卡。", SimilarQuestions: []string{"社保卡找不到了"}, Keywords: []string{"社保卡"}},
 	}
 	publish(entries)
 	for _, tt := range []struct {
@@ -181,6 +181,9 @@ func TestUncoveredAsk(t *testing.T) {
 		{KindUncoveredAsk, "社保卡丢了怎么补办", "s-1", ""},
 		// Said in a side clause, not asked.
 		{KindUncoveredAsk, "居住证怎么办理？加急的事回头再问", "r-1", ""},
+		// An answer that covers the ask: the entry carries it (an editor
+		// published it without taking the word off the list).
+		{KindUncoveredAsk, "社保卡丢了急着用，能加急吗", "s-1", ""},
 	} {
 		lex := &Lexicon{SideMarkers: []string{"回头再问"}, Concepts: []Concept{{Name: "加急办理", Kind: tt.kind, Triggers: []string{"加急", "急着用"}}}}
 		ix, err := Build(entries, lex, Options{Calibration: &defaultCalibration})
