@@ -111,28 +111,23 @@ func (e *Entry) Validate() error {
 	if err := checkText(e.Answer, MaxAnswerRunes); err != "" {
 		return bad("answer", "%s", err)
 	}
-	if len(e.SimilarQuestions) > MaxSimilar {
-		return bad("similar_questions", "has %d items, max %d", len(e.SimilarQuestions), MaxSimilar)
-	}
-	for i, q := range e.SimilarQuestions {
-		if err := checkText(q, MaxQuestionRunes); err != "" {
-			return bad(fmt.Sprintf("similar_questions[%d]", i), "%s", err)
+	for _, l := range []struct {
+		field    string
+		items    []string
+		maxItems int
+		maxRunes int
+	}{
+		{"similar_questions", e.SimilarQuestions, MaxSimilar, MaxQuestionRunes},
+		{"caller_questions", e.CallerQuestions, MaxCallerQs, MaxQuestionRunes},
+		{"keywords", e.Keywords, MaxKeywords, MaxKeywordRunes},
+	} {
+		if len(l.items) > l.maxItems {
+			return bad(l.field, "has %d items, max %d", len(l.items), l.maxItems)
 		}
-	}
-	if len(e.CallerQuestions) > MaxCallerQs {
-		return bad("caller_questions", "has %d items, max %d", len(e.CallerQuestions), MaxCallerQs)
-	}
-	for i, q := range e.CallerQuestions {
-		if err := checkText(q, MaxQuestionRunes); err != "" {
-			return bad(fmt.Sprintf("caller_questions[%d]", i), "%s", err)
-		}
-	}
-	if len(e.Keywords) > MaxKeywords {
-		return bad("keywords", "has %d items, max %d", len(e.Keywords), MaxKeywords)
-	}
-	for i, k := range e.Keywords {
-		if err := checkText(k, MaxKeywordRunes); err != "" {
-			return bad(fmt.Sprintf("keywords[%d]", i), "%s", err)
+		for i, it := range l.items {
+			if err := checkText(it, l.maxRunes); err != "" {
+				return bad(fmt.Sprintf("%s[%d]", l.field, i), "%s", err)
+			}
 		}
 	}
 	if !e.Status.Valid() {

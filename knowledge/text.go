@@ -50,9 +50,6 @@ type feature struct {
 	// ask: found in the asking clause of a query — the clause of highest
 	// weight, the last one on a tie (callers ask at the end).
 	ask bool
-	// rate is the query bigram's word rate (see words.go), already in w;
-	// 0 when not computed (entries, concepts, tokens).
-	rate float32
 }
 
 // Clause weights of a query: the clause that asks weighs more, a side
@@ -190,11 +187,11 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, c clause, query bool) [
 			if i+1 < len(rs) && !cut[i+1] && isCJK(rs[i+1]) {
 				f := feature{key: string(rs[i : i+2]), kind: fBigram, w: c.w}
 				if word != nil {
-					f.rate = boundaryRate
+					rate := float32(boundaryRate)
 					if word[i] == word[i+1] {
-						f.rate = wordRate(wordIDF[word[i]])
+						rate = wordRate(wordIDF[word[i]])
 					}
-					f.w *= f.rate
+					f.w *= rate
 				}
 				if a, b := syllable(r), syllable(rs[i+1]); a != 0 && b != 0 {
 					f.pyA = uint64(r)<<16 | uint64(b)

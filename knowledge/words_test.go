@@ -38,30 +38,32 @@ func TestSplitWords(t *testing.T) {
 
 func TestWordRates(t *testing.T) {
 	lx := (&Lexicon{}).compile()
-	rate := func(text, bigram string) float32 {
+	// No marker in the query: its clause weighs 1, so a bigram's weight is its rate.
+	q := "家里水费欠了好几个月"
+	weight := func(fs []feature, bigram string) float32 {
 		t.Helper()
-		for _, f := range lx.features(text, true) {
+		for _, f := range fs {
 			if f.key == bigram {
-				return f.rate
+				return f.w
 			}
 		}
-		t.Fatalf("%q has no bigram %q", text, bigram)
+		t.Fatalf("%q has no bigram %q", q, bigram)
 		return 0
 	}
-	q := "家里水费欠了好几个月"
-	if r := rate(q, "里水"); r != boundaryRate {
-		t.Errorf("里水 across 家里|水费: rate %v, want %v", r, boundaryRate)
+	fs := lx.features(q, true)
+	if w := weight(fs, "里水"); w != boundaryRate {
+		t.Errorf("里水 across 家里|水费: weight %v, want %v", w, boundaryRate)
 	}
-	if r := rate(q, "水费"); r != 1 {
-		t.Errorf("水费 (a rare word): rate %v, want 1", r)
+	if w := weight(fs, "水费"); w != 1 {
+		t.Errorf("水费 (a rare word): weight %v, want 1", w)
 	}
-	if r := rate(q, "家里"); r >= 1 || r < minWordRate {
-		t.Errorf("家里 (a common word): rate %v, want in [%v,1)", r, minWordRate)
+	if w := weight(fs, "家里"); w >= 1 || w < minWordRate {
+		t.Errorf("家里 (a common word): weight %v, want in [%v,1)", w, minWordRate)
 	}
-	// Entries are not split: their bigrams keep the field weight.
+	// Entries are not split: their bigrams keep weight 1 (the field weighs them).
 	for _, f := range lx.features(q, false) {
-		if f.rate != 0 {
-			t.Errorf("entry bigram %q has rate %v", f.key, f.rate)
+		if f.kind == fBigram && f.w != 1 {
+			t.Errorf("entry bigram %q has weight %v", f.key, f.w)
 		}
 	}
 }
