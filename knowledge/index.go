@@ -192,9 +192,10 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 					} else {
 						// Concepts come from the questions, not the answer,
 						// except what the FAQ is said not to answer: an answer
-						// (or a caller question) that says 加急 covers it, and
-						// the ask must not refuse the questions it answers.
-						if lx.cons[f.con].Kind.uncovered() {
+						// that says 加急 covers it, and the ask must not refuse
+						// the questions it answers. (Not a caller question: it
+						// tells a story, 路灯 in a question about a work order.)
+						if fw == fwAnswer && lx.cons[f.con].Kind.uncovered() {
 							cons[f.con] = true
 						}
 						continue
