@@ -24,7 +24,7 @@ var accuracyFloors = []struct {
 	{"testdata/kb-fresh2.tsv", 0.725, 0.77},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
-	{"testdata/kb-fresh3.tsv", 0.935, 0.97},
+	{"testdata/kb-fresh3.tsv", 0.94, 0.97},
 	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
 	{"testdata/kb-fresh4.tsv", 0.96, 0.985},
 	// Written blind before round 8 was run on them, 12% "none"; harder
@@ -34,10 +34,10 @@ var accuracyFloors = []struct {
 	// Written after round 8 was made, in kb-dev's style and mix (the
 	// writers saw kb-dev and the FAQ only), 10% "none".
 	{"testdata/kb-fresh7.tsv", 0.88, 0.95},
-	{"testdata/kb-fresh8.tsv", 0.885, 0.955},
+	{"testdata/kb-fresh8.tsv", 0.895, 0.96},
 	// Written like kb-fresh7/8, then read as tuning data (round 8).
-	{"testdata/kb-tune9.tsv", 0.855, 0.94},
-	{"testdata/kb-tune10.tsv", 0.885, 0.955},
+	{"testdata/kb-tune9.tsv", 0.865, 0.94},
+	{"testdata/kb-tune10.tsv", 0.89, 0.96},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable
