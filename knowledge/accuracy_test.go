@@ -17,16 +17,16 @@ var accuracyFloors = []struct {
 	{"testdata/kb-extra.tsv", 0.965, 0.975},
 	// Written before the method's second round was run on it, 31% "none"
 	// next to KB topics.
-	{"testdata/kb-holdout.tsv", 0.87, 0.875},
+	{"testdata/kb-holdout.tsv", 0.875, 0.885},
 	// Written before round 3 was run on it, 28% "none".
-	{"testdata/kb-fresh.tsv", 0.805, 0.855},
+	{"testdata/kb-fresh.tsv", 0.815, 0.865},
 	// Written before round 4 (dropped) was run on it, 30% "none".
 	{"testdata/kb-fresh2.tsv", 0.725, 0.77},
 	// Written blind (from the FAQ file alone) before the reject questions
 	// were run on it, 12.5% "none".
 	{"testdata/kb-fresh3.tsv", 0.94, 0.97},
 	// Written blind, like kb-fresh3, before round 7 was run on it, 12.5% "none".
-	{"testdata/kb-fresh4.tsv", 0.96, 0.985},
+	{"testdata/kb-fresh4.tsv", 0.965, 0.99},
 	// Written blind before round 8 was run on them, 12% "none"; harder
 	// than every earlier set.
 	{"testdata/kb-fresh5.tsv", 0.85, 0.92},
@@ -36,8 +36,10 @@ var accuracyFloors = []struct {
 	{"testdata/kb-fresh7.tsv", 0.88, 0.95},
 	{"testdata/kb-fresh8.tsv", 0.895, 0.96},
 	// Written like kb-fresh7/8, then read as tuning data (round 8).
-	{"testdata/kb-tune9.tsv", 0.865, 0.94},
-	{"testdata/kb-tune10.tsv", 0.89, 0.96},
+	{"testdata/kb-tune9.tsv", 0.87, 0.945},
+	{"testdata/kb-tune10.tsv", 0.895, 0.965},
+	{"testdata/kb-tune11.tsv", 0.935, 0.97},
+	{"testdata/kb-tune12.tsv", 0.94, 0.99},
 }
 
 // The lexicon's reject questions and kb-cal-answerable.tsv (280 answerable

@@ -37,6 +37,8 @@ var evalSets = []struct {
 	{"kb-fresh8", "testdata/kb-fresh8.tsv", -1},
 	{"kb-tune9", "testdata/kb-tune9.tsv", -1},
 	{"kb-tune10", "testdata/kb-tune10.tsv", -1},
+	{"kb-tune11", "testdata/kb-tune11.tsv", -1},
+	{"kb-tune12", "testdata/kb-tune12.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.
