@@ -35,6 +35,8 @@ var evalSets = []struct {
 	{"kb-fresh6", "testdata/kb-fresh6.tsv", -1},
 	{"kb-fresh7", "testdata/kb-fresh7.tsv", -1},
 	{"kb-fresh8", "testdata/kb-fresh8.tsv", -1},
+	{"kb-fresh9", "testdata/kb-fresh9.tsv", -1},
+	{"kb-fresh10", "testdata/kb-fresh10.tsv", -1},
 	{"kb-tune9", "testdata/kb-tune9.tsv", -1},
 	{"kb-tune10", "testdata/kb-tune10.tsv", -1},
 	{"kb-tune11", "testdata/kb-tune11.tsv", -1},
