@@ -41,6 +41,12 @@ var evalSets = []struct {
 	{"kb-tune10", "testdata/kb-tune10.tsv", -1},
 	{"kb-tune11", "testdata/kb-tune11.tsv", -1},
 	{"kb-tune12", "testdata/kb-tune12.tsv", -1},
+	{"kb-fresh11", "testdata/kb-fresh11.tsv", -1},
+	{"kb-fresh12", "testdata/kb-fresh12.tsv", -1},
+	{"kb-tune13", "testdata/kb-tune13.tsv", -1},
+	{"kb-tune14", "testdata/kb-tune14.tsv", -1},
+	{"kb-tune15", "testdata/kb-tune15.tsv", -1},
+	{"kb-tune16", "testdata/kb-tune16.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.
