@@ -51,6 +51,12 @@ func GenerateEntries(base []Entry, n int, seed uint64) []Entry {
 			q = strings.Replace(q, pick(a.Keywords), k2, 1)
 			e.SimilarQuestions = append(e.SimilarQuestions, pick(places)+"的"+subject+q)
 		}
+		// Caller questions too, as many as the base entry files: they
+		// are searched one by one as well as together.
+		for j := 0; j < len(a.CallerQuestions); j++ {
+			q := strings.Replace(pick(a.CallerQuestions), pick(a.Keywords), k2, 1)
+			e.CallerQuestions = append(e.CallerQuestions, pick(places)+q)
+		}
 		out = append(out, e)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -57,9 +58,14 @@ type Index struct {
 	// commonDF: features in more entries than this are not walked at
 	// search time (their weight is small and their postings long).
 	commonDF int
-	calib    Calibration
-	scratch  sync.Pool
-	bytes    int64
+	// Caller questions one by one: for each feature id and each sound key
+	// id, the caller questions that say it; and each one's entry.
+	cpost   [][]int32
+	cppost  [][]int32
+	cqEntry []int32
+	calib   Calibration
+	scratch sync.Pool
+	bytes   int64
 }
 
 // Options tune Build.
@@ -127,6 +133,9 @@ type analysed struct {
 	// not questions of the entry: the entry's fit and the calibration use
 	// the editors' title and similar questions only.
 	callers []feature
+	// callerQs: each caller question's features apart, for the bonus of
+	// a caller question matched as a whole (Index.addCallers).
+	callerQs [][]feature
 }
 
 func (lx *compiledLexicon) analyse(e *Entry) analysed {
@@ -137,7 +146,9 @@ func (lx *compiledLexicon) analyse(e *Entry) analysed {
 	}
 	a.keywords = dedup(lx.features(strings.Join(e.Keywords, "，"), false))
 	for _, q := range e.CallerQuestions {
-		a.callers = append(a.callers, lx.features(q, false)...)
+		fs := lx.features(q, false)
+		a.callers = append(a.callers, fs...)
+		a.callerQs = append(a.callerQs, dedup(slices.Clone(fs)))
 	}
 	a.callers = dedup(a.callers)
 	a.answer = dedup(lx.features(e.Answer, false))
@@ -261,6 +272,7 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 			ix.post[id] = append(ix.post[id], posting{int32(ei), weight(ef)})
 			df[id]++
 		}
+		ix.indexCallers(int32(ei), a.callerQs)
 		for _, q := range a.questions {
 			ids := make([]int32, 0, len(q))
 			for _, f := range q {
@@ -294,7 +306,10 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 	ix.idfNone = idf(1) // unseen: as rare as the rarest seen
 	ix.commonDF = max(50, len(pub)/5)
 	ix.scratch.New = func() any {
-		return &scratch{acc: make([]float32, len(pub)), mark: make([]int32, len(pub))}
+		return &scratch{
+			acc: make([]float32, len(pub)), mark: make([]int32, len(pub)), best: make([]float32, len(pub)),
+			cqAcc: make([]float32, len(ix.cqEntry)), cqMark: make([]int32, len(ix.cqEntry)),
+		}
 	}
 	ix.bytes = ix.estimateBytes()
 	return ix
@@ -304,6 +319,12 @@ type scratch struct {
 	acc     []float32
 	mark    []int32
 	touched []int32
+	// per caller question: matched weight, last feature stamp; the ones
+	// touched; and per entry the best caller question's weight.
+	cqAcc   []float32
+	cqMark  []int32
+	cqTouch []int32
+	best    []float32
 }
 
 // Len is the number of searchable entries.
@@ -336,6 +357,13 @@ func (ix *Index) estimateBytes() int64 {
 		b += 24 + int64(cap(p))*8
 	}
 	b += int64(len(ix.idf)+len(ix.pidf)) * 4
+	for _, p := range ix.cpost {
+		b += 24 + int64(cap(p))*4
+	}
+	for _, p := range ix.cppost {
+		b += 24 + int64(cap(p))*4
+	}
+	b += int64(cap(ix.cqEntry)) * 4
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		b += int64(len(e.ID) + len(e.Title) + len(e.Answer) + len(e.Department))
@@ -355,4 +383,39 @@ func (ix *Index) estimateBytes() int64 {
 		}
 	}
 	return b
+}
+
+// indexCallers posts entry e's caller questions one by one. Their features
+// are already in the vocabulary: the entry's own postings hold them all.
+func (ix *Index) indexCallers(e int32, qs [][]feature) {
+	for _, q := range qs {
+		c := int32(len(ix.cqEntry))
+		ix.cqEntry = append(ix.cqEntry, e)
+		var keys []int32
+		for _, f := range q {
+			if f.kind == fConcept {
+				continue // concepts of caller questions are not indexed (build)
+			}
+			id := ix.vocab[f.key]
+			for int(id) >= len(ix.cpost) {
+				ix.cpost = append(ix.cpost, nil)
+			}
+			ix.cpost[id] = append(ix.cpost[id], c)
+			for _, k := range [2]uint64{f.pyA, f.pyB} {
+				if k == 0 {
+					continue
+				}
+				pid := ix.pvocab[k]
+				if !slices.Contains(keys, pid) {
+					keys = append(keys, pid)
+				}
+			}
+		}
+		for _, pid := range keys {
+			for int(pid) >= len(ix.cppost) {
+				ix.cppost = append(ix.cppost, nil)
+			}
+			ix.cppost[pid] = append(ix.cppost[pid], c)
+		}
+	}
 }

@@ -167,6 +167,11 @@ const (
 	// questionFit is the share of the score that the fit of the entry's
 	// best question decides.
 	questionFit = 0.3
+	// callerWhole: an entry gains this share of the weight the query
+	// matches in its best single caller question, on top of the words it
+	// matches anywhere (chosen on the tuning sets of round 9 among 0.05,
+	// 0.1 and 0.2; docs/knowledge.md).
+	callerWhole = 0.1
 )
 
 type cand struct {
@@ -212,6 +217,9 @@ func (ix *Index) rank(q *query, k int) []cand {
 				s.acc[p.e] += qf.w * p.w * pinyinRate
 			}
 		}
+	}
+	if len(ix.cqEntry) > 0 {
+		ix.addCallers(q, s)
 	}
 	// Keep a few more than k by score, then rerank them by how well the
 	// query covers each one's best question.
@@ -540,4 +548,55 @@ func (ix *Index) why(q *query, e int32) []string {
 		}
 	}
 	return out
+}
+
+// addCallers adds to each entry already a candidate callerWhole times the
+// weight the query matches in its best caller question: a caller's
+// question that resembles one filed question as a whole is nearer that
+// entry than one whose words are spread over many of them (the words
+// alone already count in the entry's own postings).
+func (ix *Index) addCallers(q *query, s *scratch) {
+	s.cqTouch = s.cqTouch[:0]
+	hit := func(c int32, stamp int32, w float32) {
+		if s.cqMark[c] == stamp {
+			return // the feature's other sound key
+		}
+		if s.cqMark[c] == 0 {
+			s.cqTouch = append(s.cqTouch, c)
+		}
+		s.cqMark[c] = stamp
+		s.cqAcc[c] += w
+	}
+	for i, qf := range q.feats {
+		stamp := int32(i + 1)
+		switch {
+		case qf.f.kind == fConcept:
+		case qf.id >= 0:
+			if int(qf.id) < len(ix.cpost) && len(ix.post[qf.id]) <= ix.commonDF {
+				for _, c := range ix.cpost[qf.id] {
+					hit(c, stamp, qf.w)
+				}
+			}
+		default:
+			for _, pid := range qf.pid {
+				if pid >= 0 && int(pid) < len(ix.cppost) {
+					for _, c := range ix.cppost[pid] {
+						hit(c, stamp, qf.w*pinyinRate)
+					}
+				}
+			}
+		}
+	}
+	for _, c := range s.cqTouch {
+		e := ix.cqEntry[c]
+		s.best[e] = max(s.best[e], s.cqAcc[c])
+		s.cqAcc[c], s.cqMark[c] = 0, 0
+	}
+	for _, c := range s.cqTouch {
+		e := ix.cqEntry[c]
+		if s.best[e] > 0 && s.mark[e] != 0 {
+			s.acc[e] += callerWhole * s.best[e]
+		}
+		s.best[e] = 0
+	}
 }

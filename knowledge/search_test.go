@@ -136,6 +136,35 @@ func TestCallerQuestions(t *testing.T) {
 	}
 }
 
+// A caller question the query resembles as a whole weighs more than the
+// same words spread over several caller questions of another entry.
+func TestCallerQuestionWhole(t *testing.T) {
+	entries := []Entry{
+		{ID: "spread", Department: "d", Title: "办事指南甲", CallerQuestions: []string{"孩子落户", "结婚证丢了"},
+			Answer: "按指南办理。", Status: StatusPublished, Version: 1},
+		{ID: "whole", Department: "d", Title: "办事指南乙", CallerQuestions: []string{"孩子落户结婚证丢了"},
+			Answer: "按指南办理。", Status: StatusPublished, Version: 1},
+		{ID: "other", Department: "d", Title: "公积金怎么提取", Answer: "到公积金中心办理。", Status: StatusPublished, Version: 1},
+	}
+	ix, err := Build(entries, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := ix.prepare("孩子落户，结婚证丢了")
+	top := ix.rank(&q, 2)
+	if len(top) < 2 {
+		t.Fatalf("ranked %d entries, want 2", len(top))
+	}
+	if got := ix.entries[top[0].e].ID; got != "whole" {
+		t.Errorf("first %s, want whole", got)
+	}
+	// Both entries hold every word of the query, so without the bonus they
+	// tie and the first entry listed ("spread") wins the tie.
+	if gap := top[0].score - top[1].score; gap <= 0 {
+		t.Errorf("gap %v between whole and spread, want > 0", gap)
+	}
+}
+
 func TestSearchEdgeCases(t *testing.T) {
 	ix := sampleIndex(t)
 	for _, q := range []string{"", "   ", "？？？", "a", strings.Repeat("社保", 5000), "\xff\xfe", "12345"} {
