@@ -43,6 +43,8 @@ var evalSets = []struct {
 	{"kb-tune12", "testdata/kb-tune12.tsv", -1},
 	{"kb-fresh11", "testdata/kb-fresh11.tsv", -1},
 	{"kb-fresh12", "testdata/kb-fresh12.tsv", -1},
+	{"kb-fresh13", "testdata/kb-fresh13.tsv", -1},
+	{"kb-fresh14", "testdata/kb-fresh14.tsv", -1},
 	{"kb-tune13", "testdata/kb-tune13.tsv", -1},
 	{"kb-tune14", "testdata/kb-tune14.tsv", -1},
 	{"kb-tune15", "testdata/kb-tune15.tsv", -1},
