@@ -207,6 +207,10 @@ func (lx *Lexicon) compile() *compiledLexicon {
 		for _, v := range vs {
 			pairs = append(pairs, pair{normalize(v), normalize(canon)})
 		}
+		// The canonical word maps to itself, so that rewriting is done
+		// once: 哪里 stays 哪里 though its variant 哪 is in it, 出租车 stays
+		// 出租车 though 出租 is.
+		pairs = append(pairs, pair{normalize(canon), normalize(canon)})
 	}
 	sort.Slice(pairs, func(i, j int) bool {
 		if a, b := len(pairs[i].from), len(pairs[j].from); a != b {
@@ -219,26 +223,42 @@ func (lx *Lexicon) compile() *compiledLexicon {
 		args = append(args, p.from, p.to)
 	}
 	c.syn = strings.NewReplacer(args...)
-	c.fillers = newMatcher(lx.Fillers, nil)
-	c.question = newMatcher(lx.QuestionMarkers, nil)
-	c.side = newMatcher(lx.SideMarkers, nil)
-	c.focus = newMatcher(lx.FocusMarkers, nil)
+	// Texts are rewritten before any word is looked for, so the listed
+	// words are rewritten the same way: a trigger written as callers say it
+	// (公交卡充值, 在哪交) must meet the text it is looked for in (公交车卡充值,
+	// 在哪里交).
+	c.fillers = newMatcher(c.rewriteAll(lx.Fillers), nil)
+	c.question = newMatcher(c.rewriteAll(lx.QuestionMarkers), nil)
+	c.side = newMatcher(c.rewriteAll(lx.SideMarkers), nil)
+	c.focus = newMatcher(c.rewriteAll(lx.FocusMarkers), nil)
 	var words []string
 	var vals []int
 	for i, con := range lx.Concepts {
 		// A concept's name is a trigger too, except an uncovered one's: it
 		// names a group of matters (疫苗接种), a word an entry may well say.
 		if !con.Kind.uncovered() {
-			words = append(words, normalize(con.Name))
+			words = append(words, c.rewrite(con.Name))
 			vals = append(vals, i)
 		}
 		for _, t := range con.Triggers {
-			words = append(words, normalize(t))
+			words = append(words, c.rewrite(t))
 			vals = append(vals, i)
 		}
 	}
 	c.concepts = newMatcher(words, vals)
 	return c
+}
+
+// rewrite normalizes a listed word and applies the synonyms to it, as
+// splitClauses does to every text.
+func (c *compiledLexicon) rewrite(w string) string { return c.syn.Replace(normalize(w)) }
+
+func (c *compiledLexicon) rewriteAll(ws []string) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = c.rewrite(w)
+	}
+	return out
 }
 
 // matcher finds listed words in a rune slice, keyed by first rune.

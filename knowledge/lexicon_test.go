@@ -226,3 +226,50 @@ func TestUncoveredTriggersNotInEntryQuestions(t *testing.T) {
 		}
 	}
 }
+
+// Texts are rewritten by the synonyms before words are looked for, so the
+// listed words are rewritten too; and rewriting twice changes nothing.
+func TestListedWordsRewritten(t *testing.T) {
+	lex := &Lexicon{
+		Synonyms:        map[string][]string{"公交车": {"公交"}, "哪里": {"哪"}},
+		QuestionMarkers: []string{"哪里"},
+		Concepts: []Concept{
+			{Name: "公交卡充值", Kind: KindUncovered, Triggers: []string{"公交卡充值"}},
+			{Name: "缴费", Kind: KindAction, Triggers: []string{"在哪交"}},
+		},
+	}
+	if err := lex.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	lx := lex.compile()
+	for _, w := range []string{"哪里", "公交车", "哪", "公交卡"} {
+		once := lx.rewrite(w)
+		if twice := lx.rewrite(once); twice != once {
+			t.Errorf("rewrite(%q) = %q, again %q", w, once, twice)
+		}
+	}
+	tests := []struct {
+		q        string
+		concepts []string
+		asks     bool // the clause is marked as a question
+	}{
+		{"公交卡充值在哪交", []string{"公交卡充值", "缴费"}, true},
+		{"公交车卡充值在哪里交", []string{"公交卡充值", "缴费"}, true},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, f := range lx.features(tt.q, true) {
+			if f.kind == fConcept {
+				got = append(got, lx.cons[f.con].Name)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tt.concepts, ",") {
+			t.Errorf("%s: concepts %v, want %v", tt.q, got, tt.concepts)
+		}
+		cs := lx.splitClauses(tt.q)
+		lx.weighClauses(cs)
+		if asks := cs[0].w == wQuestion; asks != tt.asks {
+			t.Errorf("%s: clause weight %v, question marked %v, want %v", tt.q, cs[0].w, asks, tt.asks)
+		}
+	}
+}
