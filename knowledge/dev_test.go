@@ -49,6 +49,10 @@ var evalSets = []struct {
 	{"kb-tune14", "testdata/kb-tune14.tsv", -1},
 	{"kb-tune15", "testdata/kb-tune15.tsv", -1},
 	{"kb-tune16", "testdata/kb-tune16.tsv", -1},
+	{"kb-tune17", "testdata/kb-tune17.tsv", -1},
+	{"kb-tune18", "testdata/kb-tune18.tsv", -1},
+	{"kb-tune19", "testdata/kb-tune19.tsv", -1},
+	{"kb-tune20", "testdata/kb-tune20.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.

@@ -61,6 +61,11 @@ const (
 	wPlain    = 1.0
 )
 
+// bareAsk: an asking clause with at most this many bigrams and tokens of
+// content is bare, and the clause before it asks too (chosen on the tuning
+// sets of round 9 among 0, 1 and 2; docs/knowledge.md).
+const bareAsk = 2
+
 // clause is a stretch of text between punctuation.
 type clause struct {
 	rs []rune
@@ -120,12 +125,30 @@ func (lx *compiledLexicon) features(text string, query bool) []feature {
 		}
 	}
 	var out []feature
+	starts := make([]int, len(cs)+1)
 	for i, c := range cs {
-		n := len(out)
+		starts[i] = len(out)
 		out = lx.clauseFeatures(out, c, query)
-		if i == ask {
-			for j := n; j < len(out); j++ {
-				out[j].ask = true
+	}
+	starts[len(cs)] = len(out)
+	if ask >= 0 {
+		for j := starts[ask]; j < starts[ask+1]; j++ {
+			out[j].ask = true
+		}
+		// A bare asking clause (在哪开, 去哪办, 要带啥: little left once
+		// question words are cut) asks about what the caller just told:
+		// "无犯罪记录证明，在哪开" asks about the certificate.
+		if ask > 0 && cs[ask-1].w >= wPlain {
+			n := 0
+			for j := starts[ask]; j < starts[ask+1]; j++ {
+				if out[j].kind != fConcept {
+					n++
+				}
+			}
+			if n <= bareAsk {
+				for j := starts[ask-1]; j < starts[ask]; j++ {
+					out[j].ask = true
+				}
 			}
 		}
 	}

@@ -144,3 +144,36 @@ func TestClauseWeights(t *testing.T) {
 		}
 	}
 }
+
+// The asking clause is the one that asks; a bare one (在哪开) asks about the
+// clause before it, a full one leaves that clause a story.
+func TestAskingClause(t *testing.T) {
+	lx := testLexicon(t)
+	tests := []struct {
+		in   string
+		ask  []string // bigrams marked as asked
+		told []string // bigrams of the story, not asked
+	}{
+		{"新单位要一份无犯罪记录证明，在哪开", []string{"犯罪", "记录", "证明"}, nil},
+		{"上回反映的路灯的事，还能查进度不", []string{"进度"}, []string{"路灯"}},
+		{"我家停水了，什么时候来水", []string{"来水"}, []string{"停水"}},
+	}
+	for _, tt := range tests {
+		asked := map[string]bool{}
+		for _, f := range lx.features(tt.in, true) {
+			if f.kind == fBigram && f.ask {
+				asked[f.key] = true
+			}
+		}
+		for _, k := range tt.ask {
+			if !asked[k] {
+				t.Errorf("%s: %s not in the asking clause (asked: %v)", tt.in, k, asked)
+			}
+		}
+		for _, k := range tt.told {
+			if asked[k] {
+				t.Errorf("%s: %s marked as asked, want it told", tt.in, k)
+			}
+		}
+	}
+}
