@@ -53,6 +53,10 @@ var evalSets = []struct {
 	{"kb-tune18", "testdata/kb-tune18.tsv", -1},
 	{"kb-tune19", "testdata/kb-tune19.tsv", -1},
 	{"kb-tune20", "testdata/kb-tune20.tsv", -1},
+	{"kb-tune21", "testdata/kb-tune21.tsv", -1},
+	{"kb-tune22", "testdata/kb-tune22.tsv", -1},
+	{"kb-tune23", "testdata/kb-tune23.tsv", -1},
+	{"kb-tune24", "testdata/kb-tune24.tsv", -1},
 }
 
 // evalSet evaluates one set (or half of it) on ix.
