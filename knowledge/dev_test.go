@@ -45,6 +45,8 @@ var evalSets = []struct {
 	{"kb-fresh12", "testdata/kb-fresh12.tsv", -1},
 	{"kb-fresh13", "testdata/kb-fresh13.tsv", -1},
 	{"kb-fresh14", "testdata/kb-fresh14.tsv", -1},
+	{"kb-fresh15", "testdata/kb-fresh15.tsv", -1},
+	{"kb-fresh16", "testdata/kb-fresh16.tsv", -1},
 	{"kb-tune13", "testdata/kb-tune13.tsv", -1},
 	{"kb-tune14", "testdata/kb-tune14.tsv", -1},
 	{"kb-tune15", "testdata/kb-tune15.tsv", -1},
