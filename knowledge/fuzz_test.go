@@ -59,6 +59,7 @@ func FuzzDecodeLexicon(f *testing.F) {
 	f.Add("rejects: [护照丢在国外怎么办, 社保卡密码忘了]\n")
 	f.Add("concepts:\n  - {name: 疫苗, kind: uncovered, triggers: [狂犬疫苗, 社保卡]}\n")
 	f.Add("concepts:\n  - {name: 加急, kind: uncovered_ask, triggers: [加急, 急着用]}\n")
+	f.Add("synonyms:\n  公交车: [公交]\n  哪里: [哪]\nquestion_markers: [哪里]\nconcepts:\n  - {name: c, kind: uncovered, triggers: [公交卡充值, 在哪交]}\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		lx, err := DecodeLexicon(strings.NewReader(s))
 		if err != nil {
