@@ -58,6 +58,8 @@ type Index struct {
 	// commonDF: features in more entries than this are not walked at
 	// search time (their weight is small and their postings long).
 	commonDF int
+	// terms: the editors' keywords by sound, to mend slips (slips.go).
+	terms termTable
 	// Caller questions one by one: for each feature id and each sound key
 	// id, the caller questions that say it; and each one's entry.
 	cpost   [][]int32
@@ -185,6 +187,7 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 		actions:   make([][]int, len(pub)),
 		questions: make([][][]int32, len(pub)),
 		topics:    make([][]int, len(pub)),
+		terms:     buildTerms(pub),
 	}
 	var df []int
 	var pdf []int
@@ -364,6 +367,12 @@ func (ix *Index) estimateBytes() int64 {
 		b += 24 + int64(cap(p))*4
 	}
 	b += int64(cap(ix.cqEntry)) * 4
+	for _, ts := range ix.terms {
+		b += 16 + 24 + 8 // key, slice header, map overhead
+		for _, t := range ts {
+			b += int64(len(t)) + 16
+		}
+	}
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		b += int64(len(e.ID) + len(e.Title) + len(e.Answer) + len(e.Department))

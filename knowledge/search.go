@@ -31,6 +31,9 @@ type Result struct {
 	// Reject is the editors' reject question (a question the FAQ must not
 	// answer) that made the search refuse; "" otherwise.
 	Reject string `json:"reject,omitempty"`
+	// Mended is the question as searched when a slipped key term was
+	// mended to an editors' keyword (宫基金 → 公积金); "" otherwise.
+	Mended string `json:"mended,omitempty"`
 }
 
 // qfeat is a query feature resolved against the index.
@@ -52,6 +55,7 @@ type query struct {
 	// uncovAsk: one of them is an uncovered ask (KindUncoveredAsk)
 	uncovAsk bool
 	ids      []int32 // see sortedIDs
+	mended   string  // the text searched, if slips were mended (slips.go)
 }
 
 func (ix *Index) prepare(text string) query {
@@ -59,6 +63,9 @@ func (ix *Index) prepare(text string) query {
 		text = string([]rune(text)[:maxQueryRunes])
 	}
 	var q query
+	if t, ok := ix.mendSlips(text); ok {
+		text, q.mended = t, t
+	}
 	for _, f := range dedup(ix.lex.features(text, true)) {
 		qf := qfeat{f: f, id: -1, pid: [2]int32{-1, -1}}
 		if id, ok := ix.vocab[f.key]; ok {
@@ -479,7 +486,7 @@ func (ix *Index) Search(text string, k int) Result {
 	}
 	q := ix.prepare(text)
 	top, rejects := ix.candidates(&q, max(k, 2))
-	res := Result{}
+	res := Result{Mended: q.mended}
 	if len(top) == 0 {
 		res.NoAnswer = true
 		return res
