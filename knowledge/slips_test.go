@@ -7,7 +7,7 @@ func TestMendSlips(t *testing.T) {
 	tests := []struct {
 		in, want string // want "" = left as it is
 	}{
-		{"宫基金怎么提", "公积金怎么提"},         // two characters slipped, one kept
+		{"宫基金怎么提", "公积金怎么提"},       // two characters slipped, one kept
 		{"公积经账户里有多少", "公积金账户里有多少"}, // ing/in folded
 		{"孩子第一次办身份正", "孩子第一次办身份证"},
 		{"燃其费在哪交", "燃气费在哪交"},
@@ -15,9 +15,9 @@ func TestMendSlips(t *testing.T) {
 		{"公积金怎么提取", ""},
 		{"我失业了", ""},
 		// A chance homophone across a word boundary is no slip.
-		{"从来没办过护照", ""},       // 过护 ≠ 过户: 护照 is a word
-		{"垃圾分类怎么分", ""},       // 圾分 ≠ 记分: 垃圾 is a word
-		{"电动自行车上牌去哪办", ""},   // 行车 ≠ 新车: 自行 is a word
+		{"从来没办过护照", ""},    // 过护 ≠ 过户: 护照 is a word
+		{"垃圾分类怎么分", ""},    // 圾分 ≠ 记分: 垃圾 is a word
+		{"电动自行车上牌去哪办", ""}, // 行车 ≠ 新车: 自行 is a word
 		{"", ""},
 		{"abc 12345", ""},
 	}
