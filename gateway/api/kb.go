@@ -500,9 +500,10 @@ func (h *kb) try(w http.ResponseWriter, r *http.Request, a store.Actor) {
 		e, _ := ix.Entry(hit.ID)
 		hits = append(hits, tryHit{Hit: hit, Version: e.Version})
 	}
-	// outside / reject say why the search refused, for the editor.
+	// outside / uncovered / reject say why the search refused, mended what
+	// it searched instead of the question as typed, for the editor.
 	writeJSON(w, http.StatusOK, map[string]any{"q": q, "hits": hits, "confidence": res.Confidence, "no_answer": res.NoAnswer,
-		"outside": res.Outside, "uncovered": res.Uncovered, "reject": res.Reject})
+		"outside": res.Outside, "uncovered": res.Uncovered, "reject": res.Reject, "mended": res.Mended})
 }
 
 // askReply is the text channel's answer.

@@ -170,6 +170,7 @@ func TestKBTryAskStats(t *testing.T) {
 	steps := []step{
 		{"try", "POST", "/api/v1/kb/try", "wang", "", "", `{"q":"社保缴费记录怎么查","k":3}`, 200, "", []string{`"id":"kb-001"`, `"why"`, `"score"`, `"version":1`}},
 		{"try reject", "POST", "/api/v1/kb/try", "wang", "", "", `{"q":"家里要装修，想把水表挪到门外去，能自己挪吗"}`, 200, "", []string{`"no_answer":true`, `"reject":"家里要装修，想把水表挪到门外去，能自己挪吗"`, `"outside":""`}},
+		{"try slip", "POST", "/api/v1/kb/try", "wang", "", "", `{"q":"燃其费在哪交"}`, 200, "", []string{`"mended":"燃气费在哪交"`, `"id":"kb-066"`}},
 		{"try empty", "POST", "/api/v1/kb/try", "wang", "", "", `{"q":" "}`, 400, "", []string{`"field":"q"`}},
 		{"try k", "POST", "/api/v1/kb/try", "wang", "", "", `{"q":"社保","k":99}`, 400, "", []string{`"field":"k"`}},
 		{"ask", "GET", "/api/v1/kb/ask?q=" + urlq("社保缴费记录怎么查"), "", "", "", "", 200, "", []string{`"answered":true`, `"id":"kb-001"`, `"version":1`, "电子社保卡"}},
