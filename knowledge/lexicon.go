@@ -60,6 +60,10 @@ type Lexicon struct {
 	SideMarkers []string `yaml:"side_markers"`
 	// FocusMarkers mark the clause the caller says matters (先说, 主要是).
 	FocusMarkers []string `yaml:"focus_markers"`
+	// NegationMarkers mark a clause the caller rules out when it begins
+	// with one and another clause follows (不是低保，是八十岁老人的补助):
+	// it weighs as a side topic.
+	NegationMarkers []string `yaml:"negation_markers,omitempty"`
 	// LightChars are function characters (是, 要, 个, 着…). A query bigram
 	// the KB does not know that holds one is most likely two words' edges
 	// (爸要, 保是), not an unknown key word, and weighs little.
@@ -132,7 +136,7 @@ func (lx *Lexicon) Validate() error {
 			owner[v] = canon
 		}
 	}
-	for name, list := range map[string][]string{"fillers": lx.Fillers, "question_markers": lx.QuestionMarkers, "side_markers": lx.SideMarkers, "focus_markers": lx.FocusMarkers} {
+	for name, list := range map[string][]string{"fillers": lx.Fillers, "question_markers": lx.QuestionMarkers, "side_markers": lx.SideMarkers, "focus_markers": lx.FocusMarkers, "negation_markers": lx.NegationMarkers} {
 		for i, w := range list {
 			if strings.TrimSpace(w) == "" {
 				return bad("%s[%d]: empty", name, i)
@@ -186,6 +190,7 @@ type compiledLexicon struct {
 	question *matcher
 	side     *matcher
 	focus    *matcher
+	negation *matcher
 	concepts *matcher // value = concept index
 	cons     []Concept
 	light    map[rune]bool
@@ -231,6 +236,7 @@ func (lx *Lexicon) compile() *compiledLexicon {
 	c.question = newMatcher(c.rewriteAll(lx.QuestionMarkers), nil)
 	c.side = newMatcher(c.rewriteAll(lx.SideMarkers), nil)
 	c.focus = newMatcher(c.rewriteAll(lx.FocusMarkers), nil)
+	c.negation = newMatcher(c.rewriteAll(lx.NegationMarkers), nil)
 	var words []string
 	var vals []int
 	for i, con := range lx.Concepts {

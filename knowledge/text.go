@@ -99,6 +99,8 @@ func (lx *compiledLexicon) weighClauses(cs []clause) {
 	for i := range cs {
 		c := &cs[i]
 		switch {
+		case i < len(cs)-1 && lx.negated(c.rs):
+			c.w = wSide
 		case lx.side.any(c.rs):
 			c.w = wSide
 		case lx.focus.any(c.rs):
@@ -107,6 +109,23 @@ func (lx *compiledLexicon) weighClauses(cs []clause) {
 			c.w = wQuestion
 		}
 	}
+}
+
+// negated: the clause begins, after fillers, with a negation marker.
+func (lx *compiledLexicon) negated(rs []rune) bool {
+	i := 0
+	for i < len(rs) {
+		n, _, ok := lx.fillers.at(rs, i)
+		if !ok {
+			break
+		}
+		i += n
+	}
+	if i >= len(rs) {
+		return false
+	}
+	_, _, ok := lx.negation.at(rs, i)
+	return ok
 }
 
 // features extracts the features of text; query texts get clause weights.

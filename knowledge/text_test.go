@@ -177,3 +177,29 @@ func TestAskingClause(t *testing.T) {
 		}
 	}
 }
+
+// A clause the caller rules out (不是低保，是…) weighs as a side topic; a
+// question that only says 是不是 is not ruled out.
+func TestNegatedClause(t *testing.T) {
+	lx := testLexicon(t)
+	tests := []struct {
+		in   string
+		want []float32
+	}{
+		{"不是低保，是八十岁老人那个补助，在哪申请", []float32{wSide, wPlain, wQuestion}},
+		{"那个不是退税，是开交税证明", []float32{wSide, wPlain}},
+		{"是不是要带身份证", []float32{wQuestion}},
+		{"不是本地户口能办吗", []float32{wQuestion}}, // the only clause: nothing else is asked
+	}
+	for _, tt := range tests {
+		cs := lx.splitClauses(tt.in)
+		lx.weighClauses(cs)
+		var got []float32
+		for _, c := range cs {
+			got = append(got, c.w)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: clause weights %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
