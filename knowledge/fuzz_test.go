@@ -56,6 +56,7 @@ func FuzzDecodeLexicon(f *testing.F) {
 	f.Add("synonyms:\n  社保: [设保]\n")
 	f.Add("concepts:\n  - {name: a, kind: topic, triggers: [x]}\n")
 	f.Add("fillers: [的]\n")
+	f.Add("negation_markers: [不是, \"\"]\nfillers: [那个]\n")
 	f.Add("rejects: [护照丢在国外怎么办, 社保卡密码忘了]\n")
 	f.Add("concepts:\n  - {name: 疫苗, kind: uncovered, triggers: [狂犬疫苗, 社保卡]}\n")
 	f.Add("concepts:\n  - {name: 加急, kind: uncovered_ask, triggers: [加急, 急着用]}\n")
