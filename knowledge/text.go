@@ -63,7 +63,7 @@ const (
 
 // bareAsk: an asking clause with at most this many bigrams and tokens of
 // content is bare, and the clause before it asks too (chosen on the tuning
-// sets of round 9 among 0, 1 and 2; docs/knowledge.md).
+// sets of round 9 among no such rule, 0, 1 and 2; docs/knowledge.md).
 const bareAsk = 2
 
 // clause is a stretch of text between punctuation.
