@@ -3,7 +3,9 @@ package knowledge
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // Calibration turns the search signals into a confidence by logistic
@@ -18,6 +20,7 @@ type Calibration struct {
 	Known     float64 `json:"known" yaml:"known"`
 	Action    float64 `json:"action" yaml:"action"`
 	Fit       float64 `json:"fit" yaml:"fit"`
+	Discern   float64 `json:"discern" yaml:"discern"`
 	Threshold float64 `json:"threshold" yaml:"threshold"`
 }
 
@@ -25,7 +28,7 @@ type Calibration struct {
 var defaultCalibration = Calibration{Bias: -2, Coverage: 3.5, Margin: 1.5, Topic: 1.5, Anchor: 1, Known: 3, Action: 0.5, Fit: 1, Threshold: 0.5}
 
 func (c Calibration) weights() [nSignals]float64 {
-	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Anchor, c.Known, c.Action, c.Fit}
+	return [nSignals]float64{c.Bias, c.Coverage, c.Margin, c.Topic, c.Anchor, c.Known, c.Action, c.Fit, c.Discern}
 }
 
 func (c Calibration) confidence(sg signals) float64 {
@@ -84,90 +87,114 @@ func calibrate(pub []Entry, an []analysed, lx *compiledLexicon) Calibration {
 		pool = append(pool, pub[i])
 		poolAn = append(poolAn, an[i])
 	}
-	var samples []sample
+	// The folds are independent: each runs on its own core when there is
+	// one (a rebuild after an editor publishes should be served soon), and
+	// their samples are joined in fold order, so the fit is the same.
+	folds := make([][]sample, calibFolds)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
 	for f := 0; f < calibFolds; f++ {
-		var sub []Entry
-		var subAn []analysed
-		var negs []string
-		type pos struct {
-			q  string
-			id string
-		}
-		var poss []pos
-		for i := range pool {
-			e, a := pool[i], poolAn[i]
-			switch i % calibFolds {
-			case f:
-				negs = append(negs, e.Title)
-				negs = append(negs, e.SimilarQuestions...)
-				continue
-			case (f + 1) % calibFolds:
-				if n := len(e.SimilarQuestions); n >= 2 {
-					// Hold out one similar question; alternate which.
-					j := (i / calibFolds) % n
-					poss = append(poss, pos{e.SimilarQuestions[j], e.ID})
-					sq := make([]string, 0, n-1)
-					sq = append(sq, e.SimilarQuestions[:j]...)
-					sq = append(sq, e.SimilarQuestions[j+1:]...)
-					e.SimilarQuestions = sq
-					qs := make([][]feature, 0, n)
-					qs = append(qs, a.questions[:j+1]...) // title is questions[0]
-					qs = append(qs, a.questions[j+2:]...)
-					a.questions = qs
-				}
-			}
-			sub = append(sub, e)
-			subAn = append(subAn, a)
-		}
-		// Out-of-domain questions share characters with the KB but not its
-		// words: the fold's questions with their characters shuffled stand
-		// in for them.
-		rng := rand.New(rand.NewPCG(uint64(f), 17))
-		n := len(negs)
-		for i := 0; i < n; i++ {
-			rs := []rune(negs[i])
-			rng.Shuffle(len(rs), func(a, b int) { rs[a], rs[b] = rs[b], rs[a] })
-			negs = append(negs, string(rs))
-		}
-		// Same action, other topic: an entry's question with its key word
-		// swapped for another entry's (a KB word the entry does not go
-		// with, or a word of the left-out fold the sub-index never saw).
-		// Callers ask exactly this next to the KB's topics (出生证明丢了能补吗).
-		negs = append(negs, recombine(pool, poolAn, lx, f)...)
-		// Spoken questions come with a story in words the entry does not
-		// have: a question of the left-out fold told before the asked
-		// one keeps it answerable; two of them together do not.
-		nfold := len(negs)
-		for i, p := range poss {
-			if nfold > 0 {
-				poss = append(poss, pos{negs[(i*7)%nfold] + "，" + p.q, p.id})
-			}
-		}
-		if nfold > 1 {
-			for i := 0; i < nfold/2; i++ {
-				negs = append(negs, negs[i]+"，"+negs[(i*5+1)%nfold])
-			}
-		}
-		ix := build(sub, subAn, lx)
-		for _, q := range negs {
-			if x, ok := ix.sample(q); ok {
-				samples = append(samples, sample{x: x, y: 0})
-			}
-		}
-		for _, p := range poss {
-			qq := ix.prepare(p.q)
-			top := ix.rank(&qq, 2)
-			if len(top) == 0 {
-				continue
-			}
-			y := 0.0
-			if ix.entries[top[0].e].ID == p.id {
-				y = 1
-			}
-			samples = append(samples, sample{x: ix.signals(&qq, top).vec(), y: y})
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			folds[f] = calibrateFold(pool, poolAn, lx, f)
+		}()
+	}
+	wg.Wait()
+	var samples []sample
+	for _, fs := range folds {
+		samples = append(samples, fs...)
 	}
 	return fit(samples)
+}
+
+// calibrateFold builds the sub-index without fold f and asks it the
+// fold's unanswerable and the next fold's answerable questions.
+func calibrateFold(pool []Entry, poolAn []analysed, lx *compiledLexicon, f int) []sample {
+	var samples []sample
+	var sub []Entry
+	var subAn []analysed
+	var negs []string
+	type pos struct {
+		q  string
+		id string
+	}
+	var poss []pos
+	for i := range pool {
+		e, a := pool[i], poolAn[i]
+		switch i % calibFolds {
+		case f:
+			negs = append(negs, e.Title)
+			negs = append(negs, e.SimilarQuestions...)
+			continue
+		case (f + 1) % calibFolds:
+			if n := len(e.SimilarQuestions); n >= 2 {
+				// Hold out one similar question; alternate which.
+				j := (i / calibFolds) % n
+				poss = append(poss, pos{e.SimilarQuestions[j], e.ID})
+				sq := make([]string, 0, n-1)
+				sq = append(sq, e.SimilarQuestions[:j]...)
+				sq = append(sq, e.SimilarQuestions[j+1:]...)
+				e.SimilarQuestions = sq
+				qs := make([][]feature, 0, n)
+				qs = append(qs, a.questions[:j+1]...) // title is questions[0]
+				qs = append(qs, a.questions[j+2:]...)
+				a.questions = qs
+			}
+		}
+		sub = append(sub, e)
+		subAn = append(subAn, a)
+	}
+	// Out-of-domain questions share characters with the KB but not its
+	// words: the fold's questions with their characters shuffled stand
+	// in for them.
+	rng := rand.New(rand.NewPCG(uint64(f), 17))
+	n := len(negs)
+	for i := 0; i < n; i++ {
+		rs := []rune(negs[i])
+		rng.Shuffle(len(rs), func(a, b int) { rs[a], rs[b] = rs[b], rs[a] })
+		negs = append(negs, string(rs))
+	}
+	// Same action, other topic: an entry's question with its key word
+	// swapped for another entry's (a KB word the entry does not go
+	// with, or a word of the left-out fold the sub-index never saw).
+	// Callers ask exactly this next to the KB's topics (出生证明丢了能补吗).
+	negs = append(negs, recombine(pool, poolAn, lx, f)...)
+	// Spoken questions come with a story in words the entry does not
+	// have: a question of the left-out fold told before the asked
+	// one keeps it answerable; two of them together do not.
+	nfold := len(negs)
+	for i, p := range poss {
+		if nfold > 0 {
+			poss = append(poss, pos{negs[(i*7)%nfold] + "，" + p.q, p.id})
+		}
+	}
+	if nfold > 1 {
+		for i := 0; i < nfold/2; i++ {
+			negs = append(negs, negs[i]+"，"+negs[(i*5+1)%nfold])
+		}
+	}
+	ix := build(sub, subAn, lx)
+	ix.disc = ix.trainDiscerner()
+	for _, q := range negs {
+		if x, ok := ix.sample(q); ok {
+			samples = append(samples, sample{x: x, y: 0})
+		}
+	}
+	for _, p := range poss {
+		qq := ix.prepare(p.q)
+		top := ix.rank(&qq, 2)
+		if len(top) == 0 {
+			continue
+		}
+		y := 0.0
+		if ix.entries[top[0].e].ID == p.id {
+			y = 1
+		}
+		samples = append(samples, sample{x: ix.signals(&qq, top).vec(), y: y})
+	}
+	return samples
 }
 
 // recombine makes unanswerable questions for fold f: for each entry kept in
@@ -319,7 +346,7 @@ func fit(samples []sample) Calibration {
 			return defaultCalibration
 		}
 	}
-	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Action: w[6], Fit: w[7], Threshold: 0.5}
+	return Calibration{Bias: w[0], Coverage: w[1], Margin: w[2], Topic: w[3], Anchor: w[4], Known: w[5], Action: w[6], Fit: w[7], Discern: w[8], Threshold: 0.5}
 }
 
 // solve returns x with a·x = b by Gaussian elimination with partial

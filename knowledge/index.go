@@ -66,6 +66,7 @@ type Index struct {
 	cppost  [][]int32
 	cqEntry []int32
 	calib   Calibration
+	disc    *discerner // tells neighbours apart (discern.go); nil: none
 	scratch sync.Pool
 	bytes   int64
 }
@@ -117,6 +118,7 @@ func Build(entries []Entry, lex *Lexicon, opt Options) (*Index, error) {
 	}
 	ix := build(all, allAn, lx)
 	ix.nReal = len(pub)
+	ix.disc = ix.trainDiscerner()
 	if opt.Calibration != nil {
 		ix.calib = *opt.Calibration
 	} else {
@@ -345,7 +347,7 @@ func (ix *Index) Entry(id string) (Entry, bool) {
 func (ix *Index) Calibration() Calibration { return ix.calib }
 
 // SizeBytes estimates the memory held by the index structures.
-func (ix *Index) SizeBytes() int64 { return ix.bytes }
+func (ix *Index) SizeBytes() int64 { return ix.bytes + ix.disc.bytes() }
 
 func (ix *Index) estimateBytes() int64 {
 	var b int64

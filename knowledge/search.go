@@ -56,6 +56,8 @@ type query struct {
 	uncovAsk bool
 	ids      []int32 // see sortedIDs
 	mended   string  // the text searched, if slips were mended (slips.go)
+	text     string  // the text searched
+	discern  float32 // the discerner's probability of the best entry among the candidates
 }
 
 func (ix *Index) prepare(text string) query {
@@ -66,7 +68,14 @@ func (ix *Index) prepare(text string) query {
 	if t, ok := ix.mendSlips(text); ok {
 		text, q.mended = t, t
 	}
-	for _, f := range dedup(ix.lex.features(text, true)) {
+	q.text = text
+	ix.resolve(&q, dedup(ix.lex.features(text, true)))
+	return q
+}
+
+// resolve looks the features up in the index and weighs them into q.
+func (ix *Index) resolve(q *query, fs []feature) {
+	for _, f := range fs {
 		qf := qfeat{f: f, id: -1, pid: [2]int32{-1, -1}}
 		if id, ok := ix.vocab[f.key]; ok {
 			qf.id = id
@@ -134,7 +143,6 @@ func (ix *Index) prepare(text string) query {
 			q.uncovAsk = q.uncovAsk || ix.lex.cons[qf.f.con].Kind == KindUncoveredAsk
 		}
 	}
-	return q
 }
 
 // sortedIDs returns the vocabulary ids of the query's features, sorted;
@@ -245,6 +253,7 @@ func (ix *Index) rank(q *query, k int) []cand {
 		}
 		return out[i].e < out[j].e
 	})
+	ix.discern(q, out)
 	if len(out) > k {
 		out = out[:k]
 	}
@@ -354,12 +363,16 @@ type signals struct {
 	// names its facets) that the caller's words cover. An entry about
 	// 补办 社保卡 needs both facets said, not a word of a similar question.
 	Fit float64
+	// Discern is the discerner's probability of the best entry among the
+	// candidates it reranked (discern.go): a caller whose words no entry's
+	// callers say spreads it thin.
+	Discern float64
 }
 
-const nSignals = 8
+const nSignals = 9
 
 func (sg signals) vec() [nSignals]float64 {
-	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known, sg.Action, sg.Fit}
+	return [nSignals]float64{1, sg.Coverage, sg.Margin, sg.Topic, sg.Anchor, sg.Known, sg.Action, sg.Fit, sg.Discern}
 }
 
 func (ix *Index) signals(q *query, top []cand) signals {
@@ -368,9 +381,10 @@ func (ix *Index) signals(q *query, top []cand) signals {
 	}
 	e := top[0].e
 	sg := signals{
-		Known:  float64(q.known / q.total),
-		Topic:  agreement(q.topics, ix.topics[e]),
-		Action: agreement(q.actions, ix.actions[e]),
+		Known:   float64(q.known / q.total),
+		Topic:   agreement(q.topics, ix.topics[e]),
+		Action:  agreement(q.actions, ix.actions[e]),
+		Discern: float64(q.discern),
 	}
 	// Margin in units of the query's weight: a lone weak match has a small
 	// margin, not a perfect one.

@@ -1,0 +1,417 @@
+package knowledge
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+)
+
+// The discerner tells neighbouring entries apart. The bag of words scores
+// an entry by the words it shares with the question, weighed by how rare
+// they are in the whole FAQ; but the words that decide between two
+// neighbours (开始供暖 vs 报停, 社保卡 补办 vs 身份证 补办) are not the rare
+// ones: they are the ones one neighbour's callers say and the other's do
+// not. A linear model over the characters and character pairs of the
+// entries' own texts (title, similar and caller questions, keywords, and
+// the answer a little), trained to pick each text's entry among the
+// candidates the index offers for it, learns those words. At search time
+// it reranks the candidates, and how sure it is joins the confidence.
+
+const (
+	// discernGrams: the longest character n-gram the model reads (1–3
+	// were tried: pairs generalise best; docs/knowledge.md, round 10).
+	discernGrams = 2
+	// discernCands: the candidates a training text is told apart from
+	// (its entry among the index's best for it).
+	discernCands = 10
+	// discernEpochs, discernRate: the training passes and the AdaGrad
+	// step; more passes (10, 25) change nothing measurable.
+	discernEpochs = 5
+	discernRate   = 0.5
+	// discernReg: L2 penalty per update.
+	discernReg = 1e-4
+	// discernKeyword, discernAnswer: the weight of a keyword (a short,
+	// partial question) and of the answer (it says the matter, in many
+	// more words) as training texts; a question counts 1.
+	discernKeyword = 0.5
+	discernAnswer  = 0.3
+	// discernShare is the share of a candidate's score the model decides:
+	// the score is scaled by (1-discernShare) + discernShare × the model's
+	// probability of the candidate relative to the likeliest one (chosen
+	// on the tuning sets among 0.3, 0.4 and 0.5).
+	discernShare = 0.4
+	// discernMaxSamples bounds training (and so Build) on large FAQs: a
+	// spread sample of the texts is used above it.
+	discernMaxSamples = 20000
+)
+
+// discerner is the trained model: for each n-gram, its weight per entry
+// (sorted by entry); and each entry's bias.
+type discerner struct {
+	vocab map[string]int32
+	idf   []float32
+	w     [][]entryWeight
+	bias  []float32
+}
+
+type entryWeight struct {
+	e int32
+	w float32
+}
+
+// sparseVec is a tf-idf vector of n-gram ids, L2-normalised.
+type sparseVec struct {
+	ids  []int32
+	vals []float32
+}
+
+// grams counts the character n-grams of a text's clauses (normalised and
+// rewritten by the synonyms like everything else).
+func (lx *compiledLexicon) grams(text string, add func(string)) {
+	for _, c := range lx.splitClauses(text) {
+		rs := c.rs
+		for n := 1; n <= discernGrams; n++ {
+			for i := 0; i+n <= len(rs); i++ {
+				add(string(rs[i : i+n]))
+			}
+		}
+	}
+}
+
+// vector turns a text into the model's vector; n-grams it has never seen
+// are left out.
+func (d *discerner) vector(lx *compiledLexicon, text string) sparseVec {
+	tf := map[int32]float32{}
+	lx.grams(text, func(g string) {
+		if id, ok := d.vocab[g]; ok {
+			tf[id]++
+		}
+	})
+	return d.weigh(tf)
+}
+
+func (d *discerner) weigh(tf map[int32]float32) sparseVec {
+	v := sparseVec{ids: make([]int32, 0, len(tf)), vals: make([]float32, 0, len(tf))}
+	for id := range tf {
+		v.ids = append(v.ids, id)
+	}
+	slices.Sort(v.ids)
+	var norm float64
+	for _, id := range v.ids {
+		x := (1 + float32(math.Log(float64(tf[id])))) * d.idf[id]
+		v.vals = append(v.vals, x)
+		norm += float64(x * x)
+	}
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for i := range v.vals {
+			v.vals[i] *= inv
+		}
+	}
+	return v
+}
+
+// logit is the model's score for entry e.
+func (d *discerner) logit(v sparseVec, e int32) float32 {
+	z := d.bias[e]
+	for i, id := range v.ids {
+		ws := d.w[id]
+		j := sort.Search(len(ws), func(j int) bool { return ws[j].e >= e })
+		if j < len(ws) && ws[j].e == e {
+			z += v.vals[i] * ws[j].w
+		}
+	}
+	return z
+}
+
+// trainSample is one question of an entry with the candidates it is told
+// apart from, and for each of its n-grams × candidates the parameter slot.
+type trainSample struct {
+	v     sparseVec
+	y     int // index of the entry in cands
+	cands []int32
+	slots []int32 // len(v.ids) × len(cands), row-major by n-gram
+	sw    float32
+}
+
+// trainDiscerner trains the model on the real entries' questions.
+func (ix *Index) trainDiscerner() *discerner {
+	n := ix.nReal
+	if n < 2 {
+		return nil
+	}
+	type text struct {
+		e  int32
+		s  string
+		sw float32
+	}
+	var texts []text
+	for e := range n {
+		en := &ix.entries[e]
+		texts = append(texts, text{int32(e), en.Title, 1})
+		for _, q := range en.SimilarQuestions {
+			texts = append(texts, text{int32(e), q, 1})
+		}
+		for _, q := range en.CallerQuestions {
+			texts = append(texts, text{int32(e), q, 1})
+		}
+		for _, k := range en.Keywords {
+			texts = append(texts, text{int32(e), k, discernKeyword})
+		}
+		if en.Answer != "" {
+			texts = append(texts, text{int32(e), en.Answer, discernAnswer})
+		}
+	}
+	if len(texts) > discernMaxSamples {
+		step := float64(len(texts)) / discernMaxSamples
+		kept := texts[:0]
+		for i := 0.0; int(i) < len(texts) && len(kept) < discernMaxSamples; i += step {
+			kept = append(kept, texts[int(i)])
+		}
+		texts = kept
+	}
+	d := &discerner{vocab: map[string]int32{}}
+	// Vocabulary and document frequencies over the training questions.
+	var df []int
+	tfs := make([]map[int32]float32, len(texts))
+	for i, t := range texts {
+		tf := map[int32]float32{}
+		ix.lex.grams(t.s, func(g string) {
+			id, ok := d.vocab[g]
+			if !ok {
+				id = int32(len(df))
+				d.vocab[g] = id
+				df = append(df, 0)
+			}
+			if tf[id] == 0 {
+				df[id]++
+			}
+			tf[id]++
+		})
+		tfs[i] = tf
+	}
+	d.idf = make([]float32, len(df))
+	for i, c := range df {
+		d.idf[i] = float32(math.Log(float64(1+len(texts))/float64(1+c))) + 1
+	}
+	// The candidates each text is told apart from, found on all cores:
+	// by the text's own features, as an entry's are analysed (cheaper
+	// than a caller's question, and as near).
+	cands := make([][]int32, len(texts))
+	parallel(len(texts), func(i int) {
+		t := &texts[i]
+		q := query{text: t.s}
+		ix.resolve(&q, dedup(ix.lex.features(t.s, false)))
+		cs := []int32{t.e}
+		for _, c := range ix.rank(&q, discernCands) {
+			if int(c.e) < n && c.e != t.e && len(cs) < discernCands {
+				cs = append(cs, c.e)
+			}
+		}
+		cands[i] = cs
+	})
+	// Parameter slots: one per (n-gram, entry) pair a sample can move,
+	// listed per n-gram. Most n-grams meet few entries and a scan finds
+	// the slot; the common ones (的, 怎么) get a map.
+	gramSlots := make([][]entryWeight, len(df)) // w holds the slot here
+	gramMaps := map[int32]map[int32]int32{}
+	nSlots := int32(0)
+	slot := func(id, e int32) int32 {
+		if m := gramMaps[id]; m != nil {
+			if sl, ok := m[e]; ok {
+				return sl
+			}
+		} else {
+			for _, es := range gramSlots[id] {
+				if es.e == e {
+					return int32(es.w)
+				}
+			}
+		}
+		sl := nSlots
+		nSlots++
+		gramSlots[id] = append(gramSlots[id], entryWeight{e, float32(sl)})
+		if m := gramMaps[id]; m != nil {
+			m[e] = sl
+		} else if len(gramSlots[id]) > 32 {
+			m = make(map[int32]int32, 64)
+			for _, es := range gramSlots[id] {
+				m[es.e] = int32(es.w)
+			}
+			gramMaps[id] = m
+		}
+		return sl
+	}
+	samples := make([]trainSample, 0, len(texts))
+	for i, t := range texts {
+		v := d.weigh(tfs[i])
+		if len(v.ids) == 0 || len(cands[i]) < 2 {
+			continue // nothing to learn from, or to tell it apart from
+		}
+		s := trainSample{v: v, y: 0, cands: cands[i], sw: t.sw, slots: make([]int32, 0, len(v.ids)*len(cands[i]))}
+		for _, id := range v.ids {
+			for _, e := range s.cands {
+				s.slots = append(s.slots, slot(id, e))
+			}
+		}
+		samples = append(samples, s)
+	}
+	if len(samples) == 0 {
+		return nil
+	}
+	w := make([]float32, nSlots)
+	g2 := make([]float32, nSlots)
+	bias := make([]float32, n)
+	bg2 := make([]float32, n)
+	order := make([]int, len(samples))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	z := make([]float32, discernCands)
+	step := func(p *float32, acc *float32, g float32) {
+		*acc += g * g
+		*p -= discernRate * g / (float32(math.Sqrt(float64(*acc))) + 1e-6)
+	}
+	for range discernEpochs {
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for _, si := range order {
+			s := &samples[si]
+			nc := len(s.cands)
+			zmax := float32(math.Inf(-1))
+			for c := range nc {
+				z[c] = bias[s.cands[c]]
+				for f := range s.v.ids {
+					z[c] += s.v.vals[f] * w[s.slots[f*nc+c]]
+				}
+				zmax = max(zmax, z[c])
+			}
+			var sum float32
+			for c := range nc {
+				z[c] = float32(math.Exp(float64(z[c] - zmax)))
+				sum += z[c]
+			}
+			for c := range nc {
+				dz := z[c] / sum
+				if c == s.y {
+					dz--
+				}
+				dz *= s.sw
+				step(&bias[s.cands[c]], &bg2[s.cands[c]], dz)
+				for f := range s.v.ids {
+					sl := s.slots[f*nc+c]
+					step(&w[sl], &g2[sl], dz*s.v.vals[f]+discernReg*w[sl])
+				}
+			}
+		}
+	}
+	d.bias = bias
+	d.w = gramSlots
+	for id, ws := range d.w {
+		kept := ws[:0]
+		for _, es := range ws {
+			if x := w[int32(es.w)]; x != 0 {
+				kept = append(kept, entryWeight{es.e, x})
+			}
+		}
+		slices.SortFunc(kept, func(a, b entryWeight) int { return int(a.e - b.e) })
+		d.w[id] = slices.Clip(kept)
+	}
+	return d
+}
+
+// discern reranks the real entries among out (sorted best first) by the
+// model: each score is scaled by (1-discernShare) + discernShare × the
+// model's probability of the entry among them relative to the likeliest,
+// then all by one factor that keeps the best score where it was. It sets
+// q.discern to the model's probability of the entry now first.
+func (ix *Index) discern(q *query, out []cand) {
+	d := ix.disc
+	q.discern = 1
+	var real []int
+	for i, c := range out {
+		if int(c.e) < ix.nReal {
+			real = append(real, i)
+		}
+	}
+	if d == nil || len(real) < 2 {
+		return
+	}
+	v := d.vector(ix.lex, q.text)
+	if len(v.ids) == 0 {
+		return
+	}
+	ps := make([]float32, len(real))
+	zmax := float32(math.Inf(-1))
+	for j, i := range real {
+		ps[j] = d.logit(v, out[i].e)
+		zmax = max(zmax, ps[j])
+	}
+	var psum, before, after float32
+	best := 0
+	for j, i := range real {
+		ps[j] = float32(math.Exp(float64(ps[j] - zmax))) // relative to the likeliest
+		psum += ps[j]
+		before = max(before, out[i].score)
+		out[i].score *= (1 - discernShare) + discernShare*ps[j]
+		if b := real[best]; out[i].score > out[b].score || (out[i].score == out[b].score && out[i].e < out[b].e) {
+			best = j
+		}
+	}
+	after = out[real[best]].score
+	q.discern = ps[best] / psum
+	// The rerank moves entries, not the level of the best one: the reject
+	// questions (not reranked) are weighed against that level.
+	if after > 0 {
+		for _, i := range real {
+			out[i].score *= before / after
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].e < out[j].e
+	})
+}
+
+// bytes estimates the model's memory.
+func (d *discerner) bytes() int64 {
+	if d == nil {
+		return 0
+	}
+	var b int64
+	for k := range d.vocab {
+		b += int64(len(k)) + 16 + 4 + 8
+	}
+	b += int64(len(d.idf)+len(d.bias)) * 4
+	for _, ws := range d.w {
+		b += 24 + int64(cap(ws))*8
+	}
+	return b
+}
+
+// parallel runs f(0..n-1) on all cores and returns when all are done.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,111 @@
+package knowledge
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The bag of words ties two entries whose callers share every pair of
+// characters of the question; the discerner has seen 卡 only in one
+// entry's texts and breaks the tie.
+func TestDiscernerBreaksTie(t *testing.T) {
+	entries := []Entry{
+		{ID: "idcard", Department: "d", Title: "身份证丢了怎么补办", CallerQuestions: []string{"身份证掉了在哪补", "身份证找不到了咋办"},
+			Answer: "到窗口办理。", Status: StatusPublished, Version: 1},
+		{ID: "sscard", Department: "d", Title: "社保卡丢了怎么补办", CallerQuestions: []string{"社保卡掉了在哪补", "医保卡找不到了咋办"},
+			Answer: "到窗口办理。", Status: StatusPublished, Version: 1},
+		{ID: "other", Department: "d", Title: "公积金怎么提取", Answer: "到公积金中心办理。", Status: StatusPublished, Version: 1},
+	}
+	ix, err := Build(entries, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const q = "卡，找不到了"
+	if h := ix.Search(q, 3).Hits; len(h) < 2 || h[0].ID != "sscard" {
+		t.Errorf("with the discerner: hits %+v, want sscard first", h)
+	}
+	ix.disc = nil
+	if h := ix.Search(q, 3).Hits; len(h) < 2 || h[0].ID != "idcard" || h[0].Score != h[1].Score {
+		t.Errorf("without it: hits %+v, want a tie that the first entry listed wins", h)
+	}
+}
+
+// On a set of caller questions written for tuning, the discerner puts the
+// right entry first more often than the bag of words alone.
+func TestDiscernerGain(t *testing.T) {
+	ix, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := func() (n int) {
+		for i := 9; i <= 26; i++ {
+			file := fmt.Sprintf("testdata/kb-tune%d.tsv", i)
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				q, want, _ := strings.Cut(sc.Text(), "\t")
+				if want == NoneID || want == "expected_id" {
+					continue
+				}
+				if h := ix.Search(q, 3).Hits; len(h) > 0 && h[0].ID == want {
+					n++
+				}
+			}
+			f.Close()
+		}
+		return n
+	}
+	with := right()
+	ix.disc = nil
+	without := right()
+	t.Logf("right first: %d with the discerner, %d without", with, without)
+	if with < without+minDiscernGain {
+		t.Errorf("right first: %d with the discerner, %d without; want a gain of at least %d", with, without, minDiscernGain)
+	}
+}
+
+// minDiscernGain: about half the gain measured on the tuning sets
+// kb-tune9…26 (3,240 answerable questions; 2,984 against 2,897) when the
+// discerner was made, so that table upkeep does not trip it.
+const minDiscernGain = 40
+
+// Calibration runs its folds on all cores; the fit must not depend on
+// which finishes first.
+func TestBuildDeterministic(t *testing.T) {
+	a, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The index's vocabulary ids follow map order, so sums round
+	// differently and near-ties among training candidates may fall either
+	// way: the fits agree closely, not bit for bit.
+	ca, cb := a.Calibration().weights(), b.Calibration().weights()
+	for i := range ca {
+		if math.Abs(ca[i]-cb[i]) > 1e-2 {
+			t.Fatalf("two builds calibrated differently:\n%+v\n%+v", a.Calibration(), b.Calibration())
+		}
+	}
+	for _, q := range []string{"社保卡丢了怎么补", "都十一月了还不烧暖气，今年到底几号供暖", "美容院充了五千，店关门了"} {
+		ra, rb := a.Search(q, 3), b.Search(q, 3)
+		if len(ra.Hits) != len(rb.Hits) || math.Abs(ra.Confidence-rb.Confidence) > 1e-2 {
+			t.Errorf("%s: %+v vs %+v", q, ra, rb)
+			continue
+		}
+		for i := range ra.Hits {
+			if ra.Hits[i].ID != rb.Hits[i].ID {
+				t.Errorf("%s: hit %d %+v vs %+v", q, i, ra.Hits[i], rb.Hits[i])
+			}
+		}
+	}
+}
