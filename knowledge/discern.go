@@ -42,8 +42,12 @@ const (
 	// discernShare is the share of a candidate's score the model decides:
 	// the score is scaled by (1-discernShare) + discernShare × the model's
 	// probability of the candidate relative to the likeliest one (chosen
-	// on the tuning sets among 0.3, 0.4 and 0.5).
-	discernShare = 0.4
+	// on the tuning sets among 0.3 to 0.8: 0.6 to 0.7 lead once the
+	// entries carry their caller questions).
+	discernShare = 0.6
+	// discernMinWeight: smaller weights are dropped after training; they
+	// change no ranking of the tuning sets and lengthen every lookup.
+	discernMinWeight = 0.03
 	// discernMaxSamples bounds training (and so Build) on large FAQs: a
 	// spread sample of the texts is used above it.
 	discernMaxSamples = 20000
@@ -52,7 +56,7 @@ const (
 // discerner is the trained model: for each n-gram, its weight per entry
 // (sorted by entry); and each entry's bias.
 type discerner struct {
-	vocab map[string]int32
+	vocab map[uint64]int32
 	idf   []float32
 	w     [][]entryWeight
 	bias  []float32
@@ -69,14 +73,20 @@ type sparseVec struct {
 	vals []float32
 }
 
-// grams counts the character n-grams of a text's clauses (normalised and
-// rewritten by the synonyms like everything else).
-func (lx *compiledLexicon) grams(text string, add func(string)) {
+// grams gives the character n-grams of a text's clauses (normalised and
+// rewritten by the synonyms like everything else) as keys: the runes
+// packed 21 bits each, so n-grams of different lengths never collide
+// (runes are not zero) and nothing is allocated per n-gram.
+func (lx *compiledLexicon) grams(text string, add func(uint64)) {
 	for _, c := range lx.splitClauses(text) {
 		rs := c.rs
 		for n := 1; n <= discernGrams; n++ {
 			for i := 0; i+n <= len(rs); i++ {
-				add(string(rs[i : i+n]))
+				var k uint64
+				for _, r := range rs[i : i+n] {
+					k = k<<21 | uint64(r)
+				}
+				add(k)
 			}
 		}
 	}
@@ -85,26 +95,31 @@ func (lx *compiledLexicon) grams(text string, add func(string)) {
 // vector turns a text into the model's vector; n-grams it has never seen
 // are left out.
 func (d *discerner) vector(lx *compiledLexicon, text string) sparseVec {
-	tf := map[int32]float32{}
-	lx.grams(text, func(g string) {
+	var ids []int32
+	lx.grams(text, func(g uint64) {
 		if id, ok := d.vocab[g]; ok {
-			tf[id]++
+			ids = append(ids, id)
 		}
 	})
-	return d.weigh(tf)
+	return d.weigh(ids)
 }
 
-func (d *discerner) weigh(tf map[int32]float32) sparseVec {
-	v := sparseVec{ids: make([]int32, 0, len(tf)), vals: make([]float32, 0, len(tf))}
-	for id := range tf {
-		v.ids = append(v.ids, id)
-	}
-	slices.Sort(v.ids)
+// weigh turns n-gram ids (repeated as often as they occur) into a tf-idf
+// vector: sublinear counts, L2-normalised.
+func (d *discerner) weigh(ids []int32) sparseVec {
+	slices.Sort(ids)
+	v := sparseVec{ids: make([]int32, 0, len(ids)), vals: make([]float32, 0, len(ids))}
 	var norm float64
-	for _, id := range v.ids {
-		x := (1 + float32(math.Log(float64(tf[id])))) * d.idf[id]
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j] == ids[i] {
+			j++
+		}
+		x := (1 + float32(math.Log(float64(j-i)))) * d.idf[ids[i]]
+		v.ids = append(v.ids, ids[i])
 		v.vals = append(v.vals, x)
 		norm += float64(x * x)
+		i = j
 	}
 	if norm > 0 {
 		inv := float32(1 / math.Sqrt(norm))
@@ -115,17 +130,32 @@ func (d *discerner) weigh(tf map[int32]float32) sparseVec {
 	return v
 }
 
-// logit is the model's score for entry e.
-func (d *discerner) logit(v sparseVec, e int32) float32 {
-	z := d.bias[e]
-	for i, id := range v.ids {
-		ws := d.w[id]
-		j := sort.Search(len(ws), func(j int) bool { return ws[j].e >= e })
-		if j < len(ws) && ws[j].e == e {
-			z += v.vals[i] * ws[j].w
+// logits sets z[i] to the model's score for entry es[i]. The weights of
+// an n-gram are sorted by entry, so the entries are visited in that order
+// and each search starts where the last one ended.
+func (d *discerner) logits(v sparseVec, es []int32, z []float32) {
+	order := make([]int, len(es))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return int(es[a] - es[b]) })
+	for _, i := range order {
+		z[i] = d.bias[es[i]]
+	}
+	for f, id := range v.ids {
+		ws, lo := d.w[id], 0
+		for _, i := range order {
+			e := es[i]
+			j := lo + sort.Search(len(ws)-lo, func(j int) bool { return ws[lo+j].e >= e })
+			if j == len(ws) {
+				break
+			}
+			if ws[j].e == e {
+				z[i] += v.vals[f] * ws[j].w
+			}
+			lo = j
 		}
 	}
-	return z
 }
 
 // trainSample is one question of an entry with the candidates it is told
@@ -174,25 +204,25 @@ func (ix *Index) trainDiscerner() *discerner {
 		}
 		texts = kept
 	}
-	d := &discerner{vocab: map[string]int32{}}
-	// Vocabulary and document frequencies over the training questions.
+	d := &discerner{vocab: map[uint64]int32{}}
+	// Vocabulary and document frequencies over the training texts.
 	var df []int
-	tfs := make([]map[int32]float32, len(texts))
+	grams := make([][]int32, len(texts)) // each text's n-gram ids, repeated
 	for i, t := range texts {
-		tf := map[int32]float32{}
-		ix.lex.grams(t.s, func(g string) {
+		var ids []int32
+		ix.lex.grams(t.s, func(g uint64) {
 			id, ok := d.vocab[g]
 			if !ok {
 				id = int32(len(df))
 				d.vocab[g] = id
 				df = append(df, 0)
 			}
-			if tf[id] == 0 {
-				df[id]++
-			}
-			tf[id]++
+			ids = append(ids, id)
 		})
-		tfs[i] = tf
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+			df[id]++
+		}
+		grams[i] = ids
 	}
 	d.idf = make([]float32, len(df))
 	for i, c := range df {
@@ -207,7 +237,7 @@ func (ix *Index) trainDiscerner() *discerner {
 		q := query{text: t.s}
 		ix.resolve(&q, dedup(ix.lex.features(t.s, false)))
 		cs := []int32{t.e}
-		for _, c := range ix.rank(&q, discernCands) {
+		for _, c := range ix.baseCands(&q, discernCands) {
 			if int(c.e) < n && c.e != t.e && len(cs) < discernCands {
 				cs = append(cs, c.e)
 			}
@@ -248,7 +278,7 @@ func (ix *Index) trainDiscerner() *discerner {
 	}
 	samples := make([]trainSample, 0, len(texts))
 	for i, t := range texts {
-		v := d.weigh(tfs[i])
+		v := d.weigh(grams[i])
 		if len(v.ids) == 0 || len(cands[i]) < 2 {
 			continue // nothing to learn from, or to tell it apart from
 		}
@@ -314,7 +344,7 @@ func (ix *Index) trainDiscerner() *discerner {
 	for id, ws := range d.w {
 		kept := ws[:0]
 		for _, es := range ws {
-			if x := w[int32(es.w)]; x != 0 {
+			if x := w[int32(es.w)]; math.Abs(float64(x)) >= discernMinWeight {
 				kept = append(kept, entryWeight{es.e, x})
 			}
 		}
@@ -345,12 +375,13 @@ func (ix *Index) discern(q *query, out []cand) {
 	if len(v.ids) == 0 {
 		return
 	}
-	ps := make([]float32, len(real))
-	zmax := float32(math.Inf(-1))
+	es := make([]int32, len(real))
 	for j, i := range real {
-		ps[j] = d.logit(v, out[i].e)
-		zmax = max(zmax, ps[j])
+		es[j] = out[i].e
 	}
+	ps := make([]float32, len(real))
+	d.logits(v, es, ps)
+	zmax := slices.Max(ps)
 	var psum, before, after float32
 	best := 0
 	for j, i := range real {
@@ -371,12 +402,7 @@ func (ix *Index) discern(q *query, out []cand) {
 			out[i].score *= before / after
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
-		}
-		return out[i].e < out[j].e
-	})
+	sortCands(out)
 }
 
 // bytes estimates the model's memory.
@@ -385,9 +411,7 @@ func (d *discerner) bytes() int64 {
 		return 0
 	}
 	var b int64
-	for k := range d.vocab {
-		b += int64(len(k)) + 16 + 4 + 8
-	}
+	b += int64(len(d.vocab)) * (8 + 4 + 8)
 	b += int64(len(d.idf)+len(d.bias)) * 4
 	for _, ws := range d.w {
 		b += 24 + int64(cap(ws))*8

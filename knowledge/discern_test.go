@@ -72,9 +72,10 @@ func TestDiscernerGain(t *testing.T) {
 }
 
 // minDiscernGain: about half the gain measured on the tuning sets
-// kb-tune9…26 (3,240 answerable questions; 2,984 against 2,897) when the
-// discerner was made, so that table upkeep does not trip it.
-const minDiscernGain = 40
+// kb-tune9…26 (3,240 answerable questions; 3,073 against 2,925 with the
+// sample's 36 caller questions per entry), so that upkeep of the tables
+// and the FAQ does not trip it.
+const minDiscernGain = 70
 
 // Calibration runs its folds on all cores; the fit must not depend on
 // which finishes first.

@@ -60,15 +60,17 @@ type Index struct {
 	commonDF int
 	// terms: the editors' keywords by sound, to mend slips (slips.go).
 	terms termTable
-	// Caller questions one by one: for each feature id and each sound key
-	// id, the caller questions that say it; and each one's entry.
-	cpost   [][]int32
-	cppost  [][]int32
-	cqEntry []int32
-	calib   Calibration
-	disc    *discerner // tells neighbours apart (discern.go); nil: none
-	scratch sync.Pool
-	bytes   int64
+	// Caller questions one by one: each one's sorted feature ids (caller
+	// question c's are cqID[cqIDAt[c]:cqIDAt[c+1]]) and sound key ids
+	// (likewise), all in one array for the cache; and per entry the
+	// range of its own.
+	cqID, cqIDAt   []int32
+	cqPID, cqPIDAt []int32
+	cqRange        [][2]int32
+	calib          Calibration
+	disc           *discerner // tells neighbours apart (discern.go); nil: none
+	scratch        sync.Pool
+	bytes          int64
 }
 
 // Options tune Build.
@@ -312,8 +314,7 @@ func build(pub []Entry, an []analysed, lx *compiledLexicon) *Index {
 	ix.commonDF = max(50, len(pub)/5)
 	ix.scratch.New = func() any {
 		return &scratch{
-			acc: make([]float32, len(pub)), mark: make([]int32, len(pub)), best: make([]float32, len(pub)),
-			cqAcc: make([]float32, len(ix.cqEntry)), cqMark: make([]int32, len(ix.cqEntry)),
+			acc: make([]float32, len(pub)), mark: make([]int32, len(pub)),
 		}
 	}
 	ix.bytes = ix.estimateBytes()
@@ -324,12 +325,6 @@ type scratch struct {
 	acc     []float32
 	mark    []int32
 	touched []int32
-	// per caller question: matched weight, last feature stamp; the ones
-	// touched; and per entry the best caller question's weight.
-	cqAcc   []float32
-	cqMark  []int32
-	cqTouch []int32
-	best    []float32
 }
 
 // Len is the number of searchable entries.
@@ -362,13 +357,8 @@ func (ix *Index) estimateBytes() int64 {
 		b += 24 + int64(cap(p))*8
 	}
 	b += int64(len(ix.idf)+len(ix.pidf)) * 4
-	for _, p := range ix.cpost {
-		b += 24 + int64(cap(p))*4
-	}
-	for _, p := range ix.cppost {
-		b += 24 + int64(cap(p))*4
-	}
-	b += int64(cap(ix.cqEntry)) * 4
+	b += int64(cap(ix.cqID)+cap(ix.cqIDAt)+cap(ix.cqPID)+cap(ix.cqPIDAt)) * 4
+	b += int64(cap(ix.cqRange)) * 8
 	for _, ts := range ix.terms {
 		b += 16 + 24 + 8 // key, slice header, map overhead
 		for _, t := range ts {
@@ -396,37 +386,36 @@ func (ix *Index) estimateBytes() int64 {
 	return b
 }
 
-// indexCallers posts entry e's caller questions one by one. Their features
-// are already in the vocabulary: the entry's own postings hold them all.
+// indexCallers keeps entry e's caller questions one by one, as sorted
+// feature ids and sound key ids. Their features are already in the
+// vocabulary: the entry's own postings hold them all.
 func (ix *Index) indexCallers(e int32, qs [][]feature) {
+	for int(e) >= len(ix.cqRange) {
+		ix.cqRange = append(ix.cqRange, [2]int32{})
+	}
+	if ix.cqIDAt == nil {
+		ix.cqIDAt, ix.cqPIDAt = []int32{0}, []int32{0}
+	}
+	first := int32(len(ix.cqIDAt) - 1)
 	for _, q := range qs {
-		c := int32(len(ix.cqEntry))
-		ix.cqEntry = append(ix.cqEntry, e)
-		var keys []int32
+		var ids, pids []int32
 		for _, f := range q {
 			if f.kind == fConcept {
 				continue // concepts of caller questions are not indexed (build)
 			}
-			id := ix.vocab[f.key]
-			for int(id) >= len(ix.cpost) {
-				ix.cpost = append(ix.cpost, nil)
-			}
-			ix.cpost[id] = append(ix.cpost[id], c)
+			ids = append(ids, ix.vocab[f.key])
 			for _, k := range [2]uint64{f.pyA, f.pyB} {
-				if k == 0 {
-					continue
-				}
-				pid := ix.pvocab[k]
-				if !slices.Contains(keys, pid) {
-					keys = append(keys, pid)
+				if k != 0 {
+					pids = append(pids, ix.pvocab[k])
 				}
 			}
 		}
-		for _, pid := range keys {
-			for int(pid) >= len(ix.cppost) {
-				ix.cppost = append(ix.cppost, nil)
-			}
-			ix.cppost[pid] = append(ix.cppost[pid], c)
-		}
+		slices.Sort(ids)
+		slices.Sort(pids)
+		ix.cqID = append(ix.cqID, slices.Compact(ids)...)
+		ix.cqIDAt = append(ix.cqIDAt, int32(len(ix.cqID)))
+		ix.cqPID = append(ix.cqPID, slices.Compact(pids)...)
+		ix.cqPIDAt = append(ix.cqPIDAt, int32(len(ix.cqPID)))
 	}
+	ix.cqRange[e] = [2]int32{first, int32(len(ix.cqIDAt) - 1)}
 }
