@@ -176,7 +176,7 @@ func calibrateFold(pool []Entry, poolAn []analysed, lx *compiledLexicon, f int) 
 		}
 	}
 	ix := build(sub, subAn, lx)
-	ix.disc = ix.trainDiscerner()
+	ix.useDiscerner(ix.trainDiscerner())
 	for _, q := range negs {
 		if x, ok := ix.sample(q); ok {
 			samples = append(samples, sample{x: x, y: 0})

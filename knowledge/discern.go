@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -60,6 +61,51 @@ type discerner struct {
 	idf   []float32
 	w     [][]entryWeight
 	bias  []float32
+	// learnt: per class (the entry's index when trained), the entry's id
+	// and a hash of the texts it was trained on, so that a rebuild can
+	// reuse the model for the entries it still fits (Options.Previous).
+	learnt []learntEntry
+}
+
+type learntEntry struct {
+	id  string
+	sum uint64
+}
+
+// textSum hashes what the discerner learns of an entry.
+func textSum(e *Entry) uint64 {
+	h := fnv.New64a()
+	put := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	put(e.Title)
+	put(e.Answer)
+	for _, group := range [][]string{e.SimilarQuestions, e.CallerQuestions, e.Keywords} {
+		for _, s := range group {
+			put(s)
+		}
+		put("\x01")
+	}
+	return h.Sum64()
+}
+
+// classes maps each real entry of ix to its class in d: the same entry,
+// trained on the same texts; -1 where d has not learnt it.
+func (d *discerner) classes(ix *Index) []int32 {
+	byID := make(map[string]int32, len(d.learnt))
+	for c, l := range d.learnt {
+		byID[l.id] = int32(c)
+	}
+	out := make([]int32, ix.nReal)
+	for e := range out {
+		out[e] = -1
+		en := &ix.entries[e]
+		if c, ok := byID[en.ID]; ok && d.learnt[c].sum == textSum(en) {
+			out[e] = c
+		}
+	}
+	return out
 }
 
 type entryWeight struct {
@@ -204,7 +250,10 @@ func (ix *Index) trainDiscerner() *discerner {
 		}
 		texts = kept
 	}
-	d := &discerner{vocab: map[uint64]int32{}}
+	d := &discerner{vocab: map[uint64]int32{}, learnt: make([]learntEntry, n)}
+	for e := range n {
+		d.learnt[e] = learntEntry{ix.entries[e].ID, textSum(&ix.entries[e])}
+	}
 	// Vocabulary and document frequencies over the training texts.
 	var df []int
 	grams := make([][]int32, len(texts)) // each text's n-gram ids, repeated
@@ -362,22 +411,29 @@ func (ix *Index) trainDiscerner() *discerner {
 func (ix *Index) discern(q *query, out []cand) {
 	d := ix.disc
 	q.discern = 1
+	if d == nil {
+		return
+	}
 	var real []int
+	es := make([]int32, 0, len(out))
 	for i, c := range out {
 		if int(c.e) < ix.nReal {
+			cl := ix.discOf[c.e]
+			if cl < 0 {
+				// An entry published since the model was trained: the bag
+				// of words ranks this question until the model learns it.
+				return
+			}
 			real = append(real, i)
+			es = append(es, cl)
 		}
 	}
-	if d == nil || len(real) < 2 {
+	if len(real) < 2 {
 		return
 	}
 	v := d.vector(ix.lex, q.text)
 	if len(v.ids) == 0 {
 		return
-	}
-	es := make([]int32, len(real))
-	for j, i := range real {
-		es[j] = out[i].e
 	}
 	ps := make([]float32, len(real))
 	d.logits(v, es, ps)
@@ -412,6 +468,9 @@ func (d *discerner) bytes() int64 {
 	}
 	var b int64
 	b += int64(len(d.vocab)) * (8 + 4 + 8)
+	for _, l := range d.learnt {
+		b += int64(len(l.id)) + 16 + 8
+	}
 	b += int64(len(d.idf)+len(d.bias)) * 4
 	for _, ws := range d.w {
 		b += 24 + int64(cap(ws))*8

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,7 @@ func TestDiscernerBreaksTie(t *testing.T) {
 	if h := ix.Search(q, 3).Hits; len(h) < 2 || h[0].ID != "sscard" {
 		t.Errorf("with the discerner: hits %+v, want sscard first", h)
 	}
-	ix.disc = nil
+	ix.useDiscerner(nil)
 	if h := ix.Search(q, 3).Hits; len(h) < 2 || h[0].ID != "idcard" || h[0].Score != h[1].Score {
 		t.Errorf("without it: hits %+v, want a tie that the first entry listed wins", h)
 	}
@@ -63,7 +64,7 @@ func TestDiscernerGain(t *testing.T) {
 		return n
 	}
 	with := right()
-	ix.disc = nil
+	ix.useDiscerner(nil)
 	without := right()
 	t.Logf("right first: %d with the discerner, %d without", with, without)
 	if with < without+minDiscernGain {
@@ -108,5 +109,60 @@ func TestBuildDeterministic(t *testing.T) {
 				t.Errorf("%s: hit %d %+v vs %+v", q, i, ra.Hits[i], rb.Hits[i])
 			}
 		}
+	}
+}
+
+// A fast rebuild borrows the served index's discerner: it goes on telling
+// apart the entries it has learnt (found by id, whatever their order now),
+// and leaves a question to the bag of words when a candidate is new or
+// edited since.
+func TestPreviousDiscerner(t *testing.T) {
+	entries, err := LoadFAQ("../configs/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := Build(entries, lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kb-001 leaves, kb-002 is edited, kb-900 is new: every other entry
+	// moves down by one index.
+	next := slices.Clone(entries[1:])
+	next[0].Answer += "（已更新）"
+	next = append(next, Entry{ID: "kb-900", Department: "市场监管", Title: "预付卡商家跑路了怎么退钱？",
+		Answer: "请保留凭证，向市场监管部门投诉。", Keywords: []string{"预付卡"}, Status: StatusPublished, Version: 1})
+	c := prev.Calibration()
+	ix, err := Build(next, lex, Options{Calibration: &c, Previous: prev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.disc != prev.disc {
+		t.Fatal("the discerner was trained again, want it borrowed")
+	}
+	for e := range ix.nReal {
+		id, cl := ix.entries[e].ID, ix.discOf[e]
+		switch id {
+		case "kb-002", "kb-900":
+			if cl != -1 {
+				t.Errorf("%s: class %d, want -1 (not learnt as it is)", id, cl)
+			}
+		default:
+			if cl < 0 || prev.disc.learnt[cl].id != id {
+				t.Errorf("%s: class %d, want its own", id, cl)
+			}
+		}
+	}
+	// Borrowed, the discerner ranks as it did for what it knows.
+	const q = "都十一月了还不烧暖气，今年到底几号供暖"
+	if a, b := prev.Search(q, 3), ix.Search(q, 3); a.Hits[0].ID != b.Hits[0].ID {
+		t.Errorf("%s: %s before, %s with the borrowed discerner", q, a.Hits[0].ID, b.Hits[0].ID)
+	}
+	// The new entry is found at once, by the bag of words.
+	if h := ix.Search("预付卡商家跑路了怎么退钱", 5).Hits; !slices.ContainsFunc(h, func(h Hit) bool { return h.ID == "kb-900" }) {
+		t.Errorf("new entry not among %+v", h)
 	}
 }

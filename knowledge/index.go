@@ -69,6 +69,7 @@ type Index struct {
 	cqRange        [][2]int32
 	calib          Calibration
 	disc           *discerner // tells neighbours apart (discern.go); nil: none
+	discOf         []int32    // per real entry, its class in disc; -1: not learnt
 	scratch        sync.Pool
 	bytes          int64
 }
@@ -79,6 +80,11 @@ type Options struct {
 	Now time.Time
 	// Calibration, if set, is used instead of calibrating on the entries.
 	Calibration *Calibration
+	// Previous, if set, lends its discerner instead of training one (a
+	// fast rebuild after an edit): entries it has not learnt, or learnt
+	// with other texts, are ranked by the bag of words until a rebuild
+	// without Previous trains the discerner on them.
+	Previous *Index
 }
 
 type entryFeat struct {
@@ -120,7 +126,11 @@ func Build(entries []Entry, lex *Lexicon, opt Options) (*Index, error) {
 	}
 	ix := build(all, allAn, lx)
 	ix.nReal = len(pub)
-	ix.disc = ix.trainDiscerner()
+	if p := opt.Previous; p != nil && p.disc != nil {
+		ix.useDiscerner(p.disc)
+	} else {
+		ix.useDiscerner(ix.trainDiscerner())
+	}
 	if opt.Calibration != nil {
 		ix.calib = *opt.Calibration
 	} else {
@@ -342,7 +352,16 @@ func (ix *Index) Entry(id string) (Entry, bool) {
 func (ix *Index) Calibration() Calibration { return ix.calib }
 
 // SizeBytes estimates the memory held by the index structures.
-func (ix *Index) SizeBytes() int64 { return ix.bytes + ix.disc.bytes() }
+func (ix *Index) SizeBytes() int64 { return ix.bytes + ix.disc.bytes() + int64(len(ix.discOf))*4 }
+
+// useDiscerner sets the index's discerner (nil: none) and maps the
+// entries to what it has learnt.
+func (ix *Index) useDiscerner(d *discerner) {
+	ix.disc, ix.discOf = d, nil
+	if d != nil {
+		ix.discOf = d.classes(ix)
+	}
+}
 
 func (ix *Index) estimateBytes() int64 {
 	var b int64

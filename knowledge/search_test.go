@@ -157,7 +157,7 @@ func TestCallerQuestionWhole(t *testing.T) {
 	}
 	// The bonus is measured on the bag of words alone: the discerner,
 	// trained on these two caller questions, has its own say.
-	ix.disc = nil
+	ix.useDiscerner(nil)
 	q := ix.prepare("孩子落户，结婚证丢了")
 	top := ix.rank(&q, 2)
 	if len(top) < 2 {

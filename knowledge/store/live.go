@@ -26,8 +26,9 @@ type LiveOptions struct {
 	// (a notice lost in an outage; validity windows opening). Default 1 min.
 	Resync time.Duration
 	// Recalibrate is how long after a change the index is rebuilt with a
-	// fresh confidence calibration (slow: ~0.5 s per 100 entries). A change
-	// is first served at once with the previous calibration. Default 30 s.
+	// fresh confidence calibration and discerner (slow: ~1 s per 100
+	// entries). A change is first served at once with the previous ones.
+	// Default 30 s.
 	Recalibrate time.Duration
 	// RetryMax bounds the wait between attempts while Redis is away
 	// (default 2 s).
@@ -106,8 +107,12 @@ func (l *Live) Reload(ctx context.Context, calibrate bool) (changed bool, err er
 	}
 	opt := knowledge.Options{}
 	if cur := l.h.Index(); !calibrate && cur.Len() > 0 {
+		// Served at once: the calibration and the discerner of the index
+		// serving now are reused; the rebuild after Recalibrate trains
+		// both on the new set.
 		c := cur.Calibration()
 		opt.Calibration = &c
+		opt.Previous = cur
 	}
 	ix, err := knowledge.Build(entries, lex, opt)
 	if err != nil {
