@@ -273,3 +273,34 @@ func TestListedWordsRewritten(t *testing.T) {
 		}
 	}
 }
+
+// A matter's trigger of two or more words is met with a few characters
+// between them (户口本弄丢了 for 户口本丢了); an ask's is not (收费多少 is
+// not 收费标准是多少), nor one that starts with a single character.
+func TestGappedTriggers(t *testing.T) {
+	entries := []Entry{
+		{ID: "id-1", Department: "公安", Title: "第一次办身份证要带什么？", Answer: "带户口本到派出所办理。", SimilarQuestions: []string{"孩子头一回办身份证"}, Keywords: []string{"身份证"}},
+		{ID: "heat-1", Department: "住建", Title: "供暖收费标准是多少？", Answer: "按物价部门核定的标准收取。", SimilarQuestions: []string{"暖气费怎么收"}, Keywords: []string{"暖气费"}},
+	}
+	publish(entries)
+	lex := &Lexicon{Concepts: []Concept{
+		{Name: "证件补办", Kind: KindUncovered, Triggers: []string{"户口本丢了", "改名字"}},
+		{Name: "费用", Kind: KindUncoveredAsk, Triggers: []string{"收费多少"}},
+	}}
+	ix, err := Build(entries, lex, Options{Calibration: &defaultCalibration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ q, uncovered string }{
+		{"户口本丢了咋整", "证件补办"},
+		{"户口本弄丢了咋整", "证件补办"},
+		{"户口本找了半天丢了咋整", ""},   // more than maxTriggerGap between the words
+		{"给孩子的身份证改个名字咋整", ""}, // 改 is one character
+		{"暖气费收费标准是多少", ""},
+	}
+	for _, tt := range tests {
+		if r := ix.Search(tt.q, 3); r.Uncovered != tt.uncovered {
+			t.Errorf("%s: uncovered %q, want %q", tt.q, r.Uncovered, tt.uncovered)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -182,6 +183,7 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, c clause, query bool) [
 		word, wordIDF = lx.splitWords(rs)
 	}
 	// Concepts are found before fillers are cut, so a trigger may hold one.
+	first := len(out)
 	for i := 0; i < len(rs); {
 		if n, v, ok := lx.concepts.at(rs, i); ok {
 			out = append(out, feature{key: "k" + lx.cons[v].Name, kind: fConcept, con: v, w: c.w})
@@ -189,6 +191,18 @@ func (lx *compiledLexicon) clauseFeatures(out []feature, c clause, query bool) [
 			continue
 		}
 		i++
+	}
+	if lx.gapped != nil {
+		found := func(con int) bool {
+			return slices.ContainsFunc(out[first:], func(f feature) bool { return f.kind == fConcept && f.con == con })
+		}
+		for i, r := range rs {
+			for gi := range lx.gapped[r] {
+				if g := &lx.gapped[r][gi]; !found(g.con) && g.at(rs, i) {
+					out = append(out, feature{key: "k" + lx.cons[g.con].Name, kind: fConcept, con: g.con, w: c.w})
+				}
+			}
+		}
 	}
 	// Fillers and question words carry no content: every entry asks "how",
 	// so they are cut from the words matched (they already weighed the clause).
