@@ -20,14 +20,7 @@ func TestRunBench(t *testing.T) {
 }
 
 func BenchmarkSearch10k(b *testing.B) {
-	base, err := LoadFAQ("../configs/faq.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	base, lex := loadSample(b)
 	ix, err := Build(GenerateEntries(base, 10000, 1), lex, Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -117,14 +117,7 @@ func TestBuildDeterministic(t *testing.T) {
 // and leaves a question to the bag of words when a candidate is new or
 // edited since.
 func TestPreviousDiscerner(t *testing.T) {
-	entries, err := LoadFAQ("../configs/faq.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries, lex := loadSample(t)
 	prev, err := Build(entries, lex, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -202,14 +202,7 @@ func TestUncoveredAsk(t *testing.T) {
 // kb-077's "入园需要疫苗接种证明吗" let "新冠疫苗还能打吗" through). The
 // sample tables must keep them apart.
 func TestUncoveredTriggersNotInEntryQuestions(t *testing.T) {
-	entries, err := LoadFAQ("../configs/faq.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries, lex := loadSample(t)
 	for _, c := range lex.Concepts {
 		if !c.Kind.uncovered() {
 			continue

@@ -7,14 +7,7 @@ import "testing"
 // own titles, said with a spoken preamble, are answered with their entry,
 // and talk outside any government service is refused.
 func TestCalibrationAtScale(t *testing.T) {
-	base, err := LoadFAQ("../configs/faq.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base, lex := loadSample(t)
 	es := GenerateEntries(base, 1000, 1)
 	ix, err := Build(es, lex, Options{})
 	if err != nil {

@@ -26,6 +26,20 @@ func sampleIndex(t testing.TB) *Index {
 	return sampleIdx
 }
 
+// loadSample loads the sample FAQ and search tables.
+func loadSample(t testing.TB) ([]Entry, *Lexicon) {
+	t.Helper()
+	entries, err := LoadFAQ("../configs/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := LoadLexicon("../configs/kb-lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries, lex
+}
+
 // These questions are written for this test (not taken from kb-dev): each
 // exercises one thing the method must handle.
 func TestSearchCases(t *testing.T) {
