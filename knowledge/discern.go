@@ -91,11 +91,14 @@ func textSum(e *Entry) uint64 {
 }
 
 // classes maps each real entry of ix to its class in d: the same entry,
-// trained on the same texts; -1 where d has not learnt it.
+// trained on the same texts; -1 where d has not learnt it (not trained on
+// any of its texts, or on other texts).
 func (d *discerner) classes(ix *Index) []int32 {
 	byID := make(map[string]int32, len(d.learnt))
 	for c, l := range d.learnt {
-		byID[l.id] = int32(c)
+		if l.id != "" {
+			byID[l.id] = int32(c)
+		}
 	}
 	out := make([]int32, ix.nReal)
 	for e := range out {
@@ -251,9 +254,6 @@ func (ix *Index) trainDiscerner() *discerner {
 		texts = kept
 	}
 	d := &discerner{vocab: map[uint64]int32{}, learnt: make([]learntEntry, n)}
-	for e := range n {
-		d.learnt[e] = learntEntry{ix.entries[e].ID, textSum(&ix.entries[e])}
-	}
 	// Vocabulary and document frequencies over the training texts.
 	var df []int
 	grams := make([][]int32, len(texts)) // each text's n-gram ids, repeated
@@ -338,6 +338,12 @@ func (ix *Index) trainDiscerner() *discerner {
 			}
 		}
 		samples = append(samples, s)
+		// Learnt: an entry with a text of its own among the samples (a
+		// large FAQ's spread sample may leave one out; its candidates
+		// are then ranked by the bag of words).
+		if e := &ix.entries[t.e]; d.learnt[t.e].id == "" {
+			d.learnt[t.e] = learntEntry{e.ID, textSum(e)}
+		}
 	}
 	if len(samples) == 0 {
 		return nil

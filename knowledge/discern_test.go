@@ -159,3 +159,30 @@ func TestPreviousDiscerner(t *testing.T) {
 		t.Errorf("new entry not among %+v", h)
 	}
 }
+
+// An entry the discerner trained on no text of is not learnt: a question
+// with it among the candidates is ranked by the bag of words, not by a
+// model that has never seen it (its score would be the bias alone).
+func TestDiscernerUnlearnt(t *testing.T) {
+	entries := []Entry{
+		{ID: "idcard", Department: "d", Title: "身份证丢了补办", CallerQuestions: []string{"身份证掉了在哪补"}, Answer: "窗口办理。", Status: StatusPublished, Version: 1},
+		{ID: "sscard", Department: "d", Title: "社保卡丢了补办", CallerQuestions: []string{"社保卡掉了在哪补"}, Answer: "窗口办理。", Status: StatusPublished, Version: 1},
+		// Shares no character with the others: no text of it has another
+		// candidate to be told apart from.
+		{ID: "gas", Department: "d", Title: "燃气报装流程", Status: StatusPublished, Version: 1},
+	}
+	ix, err := Build(entries, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e := range ix.nReal {
+		if learnt := ix.discOf[e] >= 0; learnt != (ix.entries[e].ID != "gas") {
+			t.Errorf("%s: learnt %v", ix.entries[e].ID, learnt)
+		}
+	}
+	q := ix.prepare("燃气报装，社保卡丢了")
+	ix.rank(&q, 3)
+	if q.discern != 1 {
+		t.Errorf("discern %v with an unlearnt candidate, want 1 (the model stays out)", q.discern)
+	}
+}
