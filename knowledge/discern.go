@@ -211,8 +211,7 @@ func (d *discerner) logits(v sparseVec, es []int32, z []float32) {
 // apart from, and for each of its n-grams × candidates the parameter slot.
 type trainSample struct {
 	v     sparseVec
-	y     int // index of the entry in cands
-	cands []int32
+	cands []int32 // the text's own entry first
 	slots []int32 // len(v.ids) × len(cands), row-major by n-gram
 	sw    float32
 }
@@ -331,7 +330,7 @@ func (ix *Index) trainDiscerner() *discerner {
 		if len(v.ids) == 0 || len(cands[i]) < 2 {
 			continue // nothing to learn from, or to tell it apart from
 		}
-		s := trainSample{v: v, y: 0, cands: cands[i], sw: t.sw, slots: make([]int32, 0, len(v.ids)*len(cands[i]))}
+		s := trainSample{v: v, cands: cands[i], sw: t.sw, slots: make([]int32, 0, len(v.ids)*len(cands[i]))}
 		for _, id := range v.ids {
 			for _, e := range s.cands {
 				s.slots = append(s.slots, slot(id, e))
@@ -382,7 +381,7 @@ func (ix *Index) trainDiscerner() *discerner {
 			}
 			for c := range nc {
 				dz := z[c] / sum
-				if c == s.y {
+				if c == 0 { // the text's own entry
 					dz--
 				}
 				dz *= s.sw
