@@ -176,7 +176,9 @@ func TestDemoServesHealth(t *testing.T) {
 			go func() { done <- run(ctx, e, args) }()
 			re := regexp.MustCompile(`health: (http://\S+/healthz)`)
 			var url string
-			deadline := time.Now().Add(15 * time.Second)
+			// The demo builds the FAQ index before it serves (about a
+			// second; many under the race detector on a busy machine).
+			deadline := time.Now().Add(60 * time.Second)
 			for url == "" && time.Now().Before(deadline) {
 				if m := re.FindStringSubmatch(out.String()); m != nil {
 					url = m[1]
