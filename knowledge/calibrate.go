@@ -3,9 +3,7 @@ package knowledge
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
-	"sync"
 )
 
 // Calibration turns the search signals into a confidence by logistic
@@ -91,17 +89,7 @@ func calibrate(pub []Entry, an []analysed, lx *compiledLexicon) Calibration {
 	// one (a rebuild after an editor publishes should be served soon), and
 	// their samples are joined in fold order, so the fit is the same.
 	folds := make([][]sample, calibFolds)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for f := 0; f < calibFolds; f++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			folds[f] = calibrateFold(pool, poolAn, lx, f)
-		}()
-	}
-	wg.Wait()
+	parallel(calibFolds, func(f int) { folds[f] = calibrateFold(pool, poolAn, lx, f) })
 	var samples []sample
 	for _, fs := range folds {
 		samples = append(samples, fs...)

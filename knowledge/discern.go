@@ -4,11 +4,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sort"
-	"sync"
-	"sync/atomic"
 )
 
 // The discerner tells neighbouring entries apart. The bag of words scores
@@ -481,25 +478,4 @@ func (d *discerner) bytes() int64 {
 		b += 24 + int64(cap(ws))*8
 	}
 	return b
-}
-
-// parallel runs f(0..n-1) on all cores and returns when all are done.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -78,8 +78,9 @@ func TestDiscernerGain(t *testing.T) {
 // and the FAQ does not trip it.
 const minDiscernGain = 70
 
-// Calibration runs its folds on all cores; the fit must not depend on
-// which finishes first.
+// Two builds of the same FAQ agree. Calibration folds and the discerner's
+// candidate search run on all cores; a race on anything they share would
+// show here (and under -race) as builds that differ.
 func TestBuildDeterministic(t *testing.T) {
 	a, err := LoadIndex("../configs/faq.yaml", "../configs/kb-lexicon.yaml")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -437,4 +438,25 @@ func (ix *Index) indexCallers(e int32, qs [][]feature) {
 		ix.cqPIDAt = append(ix.cqPIDAt, int32(len(ix.cqPID)))
 	}
 	ix.cqRange[e] = [2]int32{first, int32(len(ix.cqIDAt) - 1)}
+}
+
+// parallel runs f(0..n-1) on all cores and returns when all are done.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
