@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -295,5 +296,31 @@ func TestGappedTriggers(t *testing.T) {
 		if r := ix.Search(tt.q, 3); r.Uncovered != tt.uncovered {
 			t.Errorf("%s: uncovered %q, want %q", tt.q, r.Uncovered, tt.uncovered)
 		}
+	}
+}
+
+// However many reject questions outrank the entries, the entries keep
+// their places among the hits (the editors' "try a question" shows what
+// the reject stood in front of), and one reject decides.
+func TestRejectsDoNotCrowdEntries(t *testing.T) {
+	var entries []Entry
+	for i, topic := range []string{"护照", "港澳通行证", "居住证", "驾驶证"} {
+		entries = append(entries, Entry{ID: fmt.Sprintf("e-%d", i+1), Department: "公安", Title: "怎么办理" + topic + "？", Answer: "到窗口申请办理" + topic + "。", Keywords: []string{topic}})
+	}
+	publish(entries)
+	var rejects []string
+	for i := range 30 {
+		rejects = append(rejects, fmt.Sprintf("跟%d号旅行团出国旅游时护照和港澳通行证丢了怎么办", i+1))
+	}
+	ix, err := Build(entries, &Lexicon{Rejects: rejects}, Options{Calibration: &defaultCalibration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ix.Search("旅游时护照和港澳通行证丢了怎么办", 3)
+	if !r.NoAnswer || r.Reject == "" {
+		t.Fatalf("want refused by a reject, got %+v", r)
+	}
+	if len(r.Hits) != 3 || r.Hits[0].ID != "e-1" && r.Hits[0].ID != "e-2" {
+		t.Errorf("the entries lost their places to rejects: %+v", r.Hits)
 	}
 }

@@ -353,3 +353,34 @@ func TestOutsideConcept(t *testing.T) {
 		t.Errorf("entry carrying the outside concept not answered: %+v", res)
 	}
 }
+
+// An emergency told as the story of a question the FAQ answers does not
+// refuse it; one in the asking clause, or with nothing the best entry
+// carries asked, still does.
+func TestOutsideStory(t *testing.T) {
+	entries, lex := loadSample(t)
+	ix, err := Build(entries, lex, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q       string
+		refused bool
+		want    string // first hit when not refused
+	}{
+		{"家里老人突然晕倒了，我是打你们这个还是打120", false, "kb-095"},
+		{"出了车祸车也没了，孩子上大学学费交不上，有啥资助", false, "kb-078"},
+		{"家里老人突然晕倒了怎么办", true, ""},
+		{"孩子上学的资助钱被人抢劫了", true, ""},
+		{"楼下有人打架", true, ""},
+	} {
+		res := ix.Search(tc.q, 3)
+		if got := res.Outside != ""; got != tc.refused {
+			t.Errorf("%s: refused as outside = %v, want %v (%+v)", tc.q, got, tc.refused, res)
+			continue
+		}
+		if !tc.refused && (res.NoAnswer || res.Hits[0].ID != tc.want) {
+			t.Errorf("%s: want %s answered, got %+v", tc.q, tc.want, res)
+		}
+	}
+}
