@@ -350,16 +350,10 @@ func (ix *Index) topCands(q *query, s *scratch, k, kr int) (out, rejects []cand)
 	for _, e := range s.touched {
 		c := cand{e: e, raw: s.acc[e], score: s.acc[e]}
 		s.acc[e], s.mark[e] = 0, 0
-		lim := k
-		if int(e) >= ix.nReal {
-			lim = kr
-		}
-		if lim == 0 {
-			continue
-		}
-		if int(e) < ix.nReal {
+		switch {
+		case int(e) < ix.nReal:
 			out = ix.keepBest(q, out, c, k)
-		} else {
+		case kr > 0:
 			rejects = ix.keepBest(q, rejects, c, kr)
 		}
 	}
@@ -544,11 +538,11 @@ func (ix *Index) candidates(q *query, k int) (top, rejects []cand) {
 		top = top[:k]
 	}
 	if len(top) > 0 {
-		n := 0
-		for n < len(rejects) && rejects[n].score > top[0].score {
-			n++
+		above := 0
+		for above < len(rejects) && rejects[above].score > top[0].score {
+			above++
 		}
-		rejects = rejects[:n]
+		rejects = rejects[:above]
 	}
 	return top, rejects
 }
